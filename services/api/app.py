@@ -1,0 +1,23 @@
+"""create_app(settings) -> the FastAPI application. Nothing is built at import."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shared.bootstrap import Container, build
+from shared.config import Settings
+from services.api import errors
+from services.api.routes import auth, customers, documents, health
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    container = container or build(settings or Settings())
+    app = FastAPI(
+        title="Dangan 档案",
+        version="0.1.0",
+        description="A records archive for customer files on object storage.",
+    )
+    app.state.container = container
+    errors.install(app)
+    for module in (health, auth, customers, documents):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,66 @@
+"""Helpers shared by the CLI commands: the container, output, errors."""
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from typing import Any, Callable
+
+import click
+from pydantic import ValidationError
+
+from shared.bootstrap import Container, build
+from shared.config import Settings
+from shared.domain.errors import DanganError
+
+
+class State:
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self._container: Container | None = None
+
+    @property
+    def container(self) -> Container:
+        if self._container is None:
+            self._container = build(load_settings())
+        return self._container
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"DANGAN_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise click.ClickException(f"configuration error: {problems}") from None
+
+
+def emit(state: State, data: Any, human: Callable[[Any], str] | str) -> None:
+    if state.as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(human(data) if callable(human) else human)
+
+
+def handles_errors(func: Callable) -> Callable:
+    """Domain errors become a one-line message (or JSON) and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DanganError as exc:
+            state = click.get_current_context().find_object(State)
+            if state is not None and state.as_json:
+                click.echo(json.dumps({"error": {"code": exc.code, "message": exc.message,
+                                                 "detail": exc.detail}}, ensure_ascii=False,
+                                      default=str), err=True)
+            else:
+                click.echo(f"error: {exc.message} ({exc.code})", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+pass_state = click.make_pass_decorator(State)

@@ -1,0 +1,66 @@
+"""``dangan``: serve the archive and manage it from the shell."""
+from __future__ import annotations
+
+import logging
+
+import click
+
+from services.api.cli.common import State, load_settings
+from services.api.cli.customers import customers
+from services.api.cli.ingest import ingest
+from services.api.cli.users import users
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def cli(ctx: click.Context, as_json: bool) -> None:
+    """Dangan (档案): a records archive for customer files.
+
+    Configuration comes from DANGAN_* environment variables; with none set,
+    everything runs embedded under ./var (SQLite, local objects)."""
+    ctx.obj = State(as_json)
+
+
+@cli.command()
+@click.option("--host", help="Interface to listen on (default DANGAN_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default DANGAN_PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the HTTP API (and its docs at /docs)."""
+    import uvicorn
+
+    from services.api.app import create_app
+    from shared.accounts import count_users
+    from shared.bootstrap import build
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_settings()
+    container = build(settings)
+    with container.uow() as uow:
+        if count_users(uow.session) == 0:
+            click.echo("No users yet. Create the first administrator with:\n"
+                       "  .venv/bin/dangan users add admin --role admin --clearance 1 --password-stdin\n",
+                       err=True)
+    app = create_app(settings, container=container)
+    where = f"http://{host or settings.host}:{port or settings.port}"
+    click.echo(f"Dangan serving on {where}  (API docs: {where}/docs; data: {settings.home.resolve()})",
+               err=True)
+    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the metadata database schema up to date (serve does this too)."""
+    from shared.bootstrap import build
+
+    build(load_settings()).close()
+    click.echo("database schema is up to date")
+
+
+cli.add_command(users)
+cli.add_command(customers)
+cli.add_command(ingest)
+
+
+def main() -> None:
+    cli()

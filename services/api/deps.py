@@ -1,0 +1,50 @@
+"""Request dependencies: the container and the authenticated user."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from shared.accounts import user_for_token
+from shared.bootstrap import Container
+from shared.domain.errors import AuthenticationFailed
+
+_bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, as seen at the start of the request."""
+
+    id: int
+    username: str
+    role: str
+    clearance: int
+
+
+def _lookup(ctx: Container, token: str) -> Principal:
+    with ctx.uow() as uow:
+        user = user_for_token(uow.session, token)
+        return Principal(user.id, user.username, user.role, user.clearance)
+
+
+async def current_user(
+    ctx: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed("this route needs a bearer token (POST /api/v1/auth/token)")
+    return await run_in_threadpool(_lookup, ctx, credentials.credentials)
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]

@@ -1,0 +1,164 @@
+"""Documents (档案件): upload, versions, listing and content."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from shared import audit
+from shared.documents import DocumentFilter, get_document, get_version, list_documents
+from shared.domain.errors import InvalidInput
+from services.api.deps import ContainerDep, CurrentUser
+from services.api.multipart import Form, read_form
+from services.api.schemas import DocumentOut, Page, VersionOut
+from services.ingest import NewDocument, add_version, archive_document
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+UPLOAD_FIELDS = {"file", "customer", "type", "title", "document_date", "secrecy", "tags",
+                 "location", "custom_fields"}
+
+
+@router.post("", status_code=201, response_model=DocumentOut,
+             openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": ["file", "type", "title"],
+                 "properties": {"file": {"type": "string", "format": "binary"},
+                                "customer": {"type": "string"}, "type": {"type": "string"},
+                                "title": {"type": "string"},
+                                "document_date": {"type": "string", "format": "date"},
+                                "secrecy": {"type": "integer", "enum": [1, 2, 3]},
+                                "tags": {"type": "string", "description": "comma-separated"},
+                                "location": {"type": "string"}}}}}}})
+async def upload(request: Request, ctx: ContainerDep, user: CurrentUser) -> DocumentOut:
+    form = await _read(request, ctx)
+    try:
+        meta = _new_document(form.fields)
+        document = await run_in_threadpool(archive_document, ctx, upload=form.upload,
+                                           meta=meta, actor=user.username)
+    finally:
+        form.upload.discard()
+    return await run_in_threadpool(_reload, ctx, document.id)
+
+
+@router.post("/{document_id}/versions", status_code=201, response_model=VersionOut)
+async def new_version(document_id: str, request: Request, ctx: ContainerDep,
+                      user: CurrentUser) -> VersionOut:
+    form = await _read(request, ctx)
+    try:
+        version = await run_in_threadpool(add_version, ctx, document_id=document_id,
+                                          upload=form.upload, actor=user.username)
+    finally:
+        form.upload.discard()
+    return VersionOut.of(version)
+
+
+@router.get("", response_model=Page)
+def list_(ctx: ContainerDep, user: CurrentUser,
+          customer: str | None = None, type: str | None = None,
+          status: str | None = None, year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+          date_from: Annotated[date | None, Query(alias="from")] = None,
+          date_to: Annotated[date | None, Query(alias="to")] = None,
+          page: Annotated[int, Query(ge=1)] = 1,
+          size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
+    flt = DocumentFilter(customer=customer, type=type, status=status, year=year,
+                         date_from=date_from, date_to=date_to)
+    with ctx.uow() as uow:
+        total, rows = list_documents(uow.session, flt, offset=(page - 1) * size, limit=size)
+        return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
+
+
+@router.get("/{document_id}", response_model=DocumentOut)
+def get(document_id: str, ctx: ContainerDep, user: CurrentUser) -> DocumentOut:
+    return _reload(ctx, document_id)
+
+
+@router.get("/{document_id}/content")
+def content(document_id: str, ctx: ContainerDep, user: CurrentUser,
+            version: Annotated[int | None, Query(ge=1)] = None,
+            download: bool = False) -> StreamingResponse:
+    with ctx.transaction() as session:
+        document = get_document(session, document_id)
+        stored = get_version(document, version)
+        chunks = ctx.store.iter_chunks(stored.object_key, version_id=stored.object_version)
+        first = next(chunks, b"")  # fail here (404/503), before the 200 is sent
+        audit.record(session, actor=user.username,
+                     action="document.download" if download else "document.view",
+                     target=f"document:{document_id}", details={"version": stored.number})
+
+    def body():  # type: ignore[no-untyped-def]
+        yield first
+        yield from chunks
+
+    disposition = "attachment" if download else "inline"
+    return StreamingResponse(body(), media_type=stored.mime_type, headers={
+        "Content-Length": str(stored.size),
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(stored.original_filename)}",
+        "ETag": f'"{stored.sha256}"',
+        "X-Archive-Number": document.archive_number,
+    })
+
+
+def _reload(ctx, document_id: str) -> DocumentOut:  # type: ignore[no-untyped-def]
+    with ctx.uow() as uow:
+        return DocumentOut.of(get_document(uow.session, document_id))
+
+
+async def _read(request: Request, ctx) -> Form:  # type: ignore[no-untyped-def]
+    form = await read_form(request, spool_dir=ctx.settings.spool_dir,
+                           limit=ctx.settings.max_upload_bytes)
+    if form.upload is None:
+        raise InvalidInput("the request has no file part named 'file'", code="missing_file")
+    return form
+
+
+def _new_document(fields: dict[str, str]) -> NewDocument:
+    unknown = set(fields) - UPLOAD_FIELDS
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_request",
+                           detail={"allowed": sorted(UPLOAD_FIELDS)})
+    for required in ("type", "title"):
+        if not fields.get(required, "").strip():
+            raise InvalidInput(f"field {required!r} is required", code="invalid_request")
+    return NewDocument(
+        type=fields["type"].strip(),
+        title=fields["title"].strip(),
+        customer=fields.get("customer", "").strip() or None,
+        document_date=_parse_date(fields.get("document_date", "")),
+        secrecy=_parse_int("secrecy", fields.get("secrecy", "3")),
+        tags=[t.strip() for t in fields.get("tags", "").split(",") if t.strip()],
+        location=fields.get("location", "").strip() or None,
+        custom_fields=_parse_json_object(fields.get("custom_fields", "")),
+    )
+
+
+def _parse_date(value: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"document_date {value!r} is not a date (YYYY-MM-DD)",
+                           code="invalid_request") from None
+
+
+def _parse_int(name: str, value: str) -> int:
+    try:
+        return int(value.strip() or "3")
+    except ValueError:
+        raise InvalidInput(f"{name} {value!r} is not a number", code="invalid_request") from None
+
+
+def _parse_json_object(value: str) -> dict[str, Any]:
+    if not value.strip():
+        return {}
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise InvalidInput("custom_fields must be a JSON object", code="invalid_request")
+    return parsed

@@ -1,0 +1,103 @@
+"""Response and request shapes of the HTTP API."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.db.models import Customer, Document, DocumentVersion
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class CustomerIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, description="客户编号")
+    name: str = Field(min_length=1, max_length=255)
+    kind: str = Field(description="company | individual | government | partner")
+    grade: str = Field(default="B", description="A 重要 | B 一般 | C 零散")
+
+
+class CloseIn(BaseModel):
+    closed_at: date = Field(description="销户日期")
+
+
+class CustomerOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    grade: str
+    status: str
+    closed_at: date | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, customer: Customer) -> "CustomerOut":
+        return cls.model_validate(customer, from_attributes=True)
+
+
+class VersionOut(BaseModel):
+    number: int
+    sha256: str
+    size: int
+    mime_type: str
+    original_filename: str
+    page_count: int | None
+    extraction_state: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, version: DocumentVersion) -> "VersionOut":
+        return cls.model_validate(version, from_attributes=True)
+
+
+class DocumentOut(BaseModel):
+    id: str
+    archive_number: str
+    customer: str | None
+    type: str
+    title: str
+    document_date: date | None
+    secrecy: int
+    retention_term: str
+    retention_years: int | None
+    retention_trigger: str
+    retain_until: date | None
+    status: str
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    location: str | None
+    sha256: str | None
+    extraction_state: str | None
+    versions: list[VersionOut]
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, document: Document) -> "DocumentOut":
+        latest = document.versions[-1] if document.versions else None
+        return cls(
+            id=document.id, archive_number=document.archive_number,
+            customer=document.customer.code if document.customer else None,
+            type=document.type, title=document.title, document_date=document.document_date,
+            secrecy=document.secrecy, retention_term=document.retention_term,
+            retention_years=document.retention_years, retention_trigger=document.retention_trigger,
+            retain_until=document.retain_until, status=document.status, tags=document.tags or [],
+            custom_fields=document.custom_fields or {}, location=document.location,
+            sha256=latest.sha256 if latest else None,
+            extraction_state=latest.extraction_state if latest else None,
+            versions=[VersionOut.of(v) for v in document.versions],
+            created_by=document.created_by, created_at=document.created_at,
+        )
+
+
+class Page(BaseModel):
+    total: int
+    page: int
+    size: int
+    items: list[Any]

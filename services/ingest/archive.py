@@ -1,0 +1,213 @@
+"""Archiving: check the file, store its bytes, then commit document, version,
+extraction job and audit event in one transaction. If the database fails
+after the object was written, the object is deleted again: nothing half-written
+remains."""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, TypeVar
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared import audit
+from shared.bootstrap import Container
+from shared.customers import get_customer
+from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion
+from shared.documents import NO_CUSTOMER, find_duplicate, get_document
+from shared.domain.archive_number import ArchiveSeries, format_archive_number
+from shared.domain.errors import Conflict, InvalidInput
+from shared.domain.model import DOCUMENT_TYPE_CODES, SECRECY_LEVELS, DocumentStatus
+from shared.domain.retention import compute_retain_until
+from shared.jobs.queue import EXTRACT, enqueue
+from services.ingest.inspect import Inspection, inspect_file
+from services.ingest.spool import Upload
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    """What a clerk says about a document when archiving it."""
+
+    type: str
+    title: str
+    customer: str | None = None
+    document_date: date | None = None
+    secrecy: int = 3
+    tags: list[str] = field(default_factory=list)
+    location: str | None = None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.type not in DOCUMENT_TYPE_CODES:
+            raise InvalidInput(f"unknown document type {self.type!r}", code="unknown_document_type",
+                               detail={"known": sorted(DOCUMENT_TYPE_CODES)})
+        if not self.title.strip() or len(self.title) > 500:
+            raise InvalidInput("a title is 1–500 characters", code="invalid_title")
+        if self.secrecy not in SECRECY_LEVELS:
+            raise InvalidInput("secrecy is 1, 2 or 3", code="invalid_secrecy")
+        if self.document_date and self.document_date > date.today():
+            raise InvalidInput("document_date cannot be in the future", code="invalid_document_date")
+
+
+def archive_document(ctx: Container, *, upload: Upload, meta: NewDocument, actor: str) -> Document:
+    meta.validate()
+    scope = meta.customer or NO_CUSTOMER
+    with ctx.uow() as uow:  # friendly early answers before any byte is stored
+        if meta.customer:
+            get_customer(uow.session, meta.customer)
+        _refuse_duplicate(uow.session, scope, upload.sha256)
+    inspection = inspect_file(upload.path, filename=upload.filename,
+                              max_pixels=ctx.settings.max_image_pixels)
+    document_id = str(uuid.uuid4())
+
+    def record(session: Session, stored_key: str, version_id: str | None) -> Document:
+        document = _insert_document(ctx, session, document_id, meta, actor)
+        _insert_version(session, document, 1, scope, upload, inspection, stored_key, version_id, actor)
+        audit.record(session, actor=actor, action="document.upload", target=f"document:{document_id}",
+                     details={"archive_number": document.archive_number, "sha256": upload.sha256,
+                              "size": upload.size, "filename": upload.filename})
+        return document
+
+    return _store_then_commit(ctx, document_id, 1, upload, inspection, scope, record)
+
+
+def add_version(ctx: Container, *, document_id: str, upload: Upload, actor: str) -> DocumentVersion:
+    with ctx.uow() as uow:
+        document = get_document(uow.session, document_id)
+        if document.status == DocumentStatus.DESTROYED:
+            raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
+        scope = document.customer.code if document.customer else NO_CUSTOMER
+        number = (document.versions[-1].number if document.versions else 0) + 1
+        _refuse_duplicate(uow.session, scope, upload.sha256)
+    inspection = inspect_file(upload.path, filename=upload.filename,
+                              max_pixels=ctx.settings.max_image_pixels)
+
+    def record(session: Session, stored_key: str, version_id: str | None) -> DocumentVersion:
+        document = get_document(session, document_id)
+        version = _insert_version(session, document, number, scope, upload, inspection,
+                                  stored_key, version_id, actor)
+        audit.record(session, actor=actor, action="document.version", target=f"document:{document_id}",
+                     details={"version": number, "sha256": upload.sha256, "size": upload.size,
+                              "filename": upload.filename})
+        return version
+
+    return _store_then_commit(ctx, document_id, number, upload, inspection, scope, record)
+
+
+def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Upload,
+                       inspection: Inspection, scope: str,
+                       record: Callable[[Session, str, str | None], T]) -> T:
+    key = f"documents/{document_id}/v{number}-{upload.sha256}"
+    with upload.path.open("rb") as source:
+        stored = ctx.store.put(key, source, content_type=inspection.mime_type)
+    try:
+        with ctx.uow() as uow:
+            result = record(uow.session, key, stored.version_id)
+            uow.session.flush()
+            uow.commit()
+            return result
+    except IntegrityError:
+        _remove_object(ctx, key)
+        with ctx.uow() as uow:
+            _refuse_duplicate(uow.session, scope, upload.sha256)
+        raise Conflict("another upload changed this document at the same time; try again",
+                       code="concurrent_change")
+    except BaseException:
+        _remove_object(ctx, key)
+        raise
+
+
+def _remove_object(ctx: Container, key: str) -> None:
+    """Undo a put whose row did not commit. If even that fails, say so loudly
+    and let the first error go on: `dangan check` reports the orphan."""
+    try:
+        ctx.store.delete(key)
+    except Exception:  # noqa: BLE001 - the caller's error is the one to raise
+        log.exception("could not remove object %s after a failed commit", key)
+
+
+def _refuse_duplicate(session: Session, scope: str, sha256: str) -> None:
+    existing = find_duplicate(session, customer_scope=scope, sha256=sha256)
+    if existing is not None:
+        raise Conflict(
+            f"these bytes are already archived as {existing.archive_number}",
+            code="duplicate",
+            detail={"document": existing.id, "archive_number": existing.archive_number},
+        )
+
+
+def _insert_document(ctx: Container, session: Session, document_id: str, meta: NewDocument,
+                     actor: str) -> Document:
+    rule = ctx.schedule.for_type(meta.type)
+    customer = get_customer(session, meta.customer) if meta.customer else None
+    today = date.today()
+    series = ArchiveSeries(
+        fonds=ctx.settings.fonds,
+        year=(meta.document_date or today).year,
+        term=rule.code,
+        type_code=DOCUMENT_TYPE_CODES[meta.type],
+    )
+    seq = next_sequence(session, series)
+    document = Document(
+        id=document_id,
+        archive_number=format_archive_number(ctx.settings.archive_number_format, series, seq),
+        customer_id=customer.id if customer else None,
+        type=meta.type,
+        title=meta.title.strip(),
+        document_date=meta.document_date,
+        secrecy=meta.secrecy,
+        retention_term=rule.term.value,
+        retention_years=rule.years,
+        retention_trigger=rule.trigger.value,
+        retain_until=compute_retain_until(
+            rule, document_date=meta.document_date, ingested=today,
+            customer_closed=_closed_on(customer)),
+        status=DocumentStatus.ARCHIVED.value,
+        tags=list(meta.tags),
+        custom_fields=dict(meta.custom_fields),
+        location=meta.location,
+        created_by=actor,
+    )
+    session.add(document)
+    return document
+
+
+def _closed_on(customer: Customer | None) -> date | None:
+    return customer.closed_at if customer is not None and customer.status == "closed" else None
+
+
+def _insert_version(session: Session, document: Document, number: int, scope: str, upload: Upload,
+                    inspection: Inspection, key: str, version_id: str | None,
+                    actor: str) -> DocumentVersion:
+    version = DocumentVersion(
+        document_id=document.id, number=number, customer_scope=scope, object_key=key,
+        object_version=version_id, sha256=upload.sha256, size=upload.size,
+        mime_type=inspection.mime_type, original_filename=upload.filename,
+        page_count=inspection.page_count, extraction_state="pending", created_by=actor,
+    )
+    session.add(version)
+    enqueue(session, kind=EXTRACT, payload={"document_id": document.id, "version": number})
+    return version
+
+
+def next_sequence(session: Session, series: ArchiveSeries) -> int:
+    """The next number in a gap-free series. The upsert locks the counter row
+    until commit; a rollback returns the number, so no gap ever appears."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ArchiveCounter)
+        .values(series=series.key, last_seq=1)
+        .on_conflict_do_update(index_elements=["series"],
+                               set_={"last_seq": ArchiveCounter.last_seq + 1})
+        .returning(ArchiveCounter.last_seq)
+    )
+    return session.execute(statement).scalar_one()
+

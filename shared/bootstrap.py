@@ -1,0 +1,67 @@
+"""build(settings) -> the wired container: embedded or production parts."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.config import Settings
+from shared.db.session import UnitOfWork, make_engine, migrate, session_factory
+from shared.domain.retention import Schedule, load_schedule
+from shared.storage import BlobStore
+from shared.storage.local import LocalDirectoryStore
+from shared.storage.s3 import S3Store
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    store: BlobStore
+    schedule: Schedule
+    closers: list = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work that commits when the block ends without an error."""
+        with self.uow() as uow:
+            yield uow.session
+            uow.commit()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_store(settings: Settings) -> BlobStore:
+    if settings.uses_s3:
+        return S3Store(
+            bucket=settings.s3_bucket or "",
+            endpoint_url=settings.s3_endpoint,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key,
+            sse=settings.s3_sse,
+        )
+    return LocalDirectoryStore(settings.objects_dir)
+
+
+def build(settings: Settings, *, run_migrations: bool = True, store: BlobStore | None = None
+          ) -> Container:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    if run_migrations:
+        migrate(engine)
+    return Container(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        store=store or build_store(settings),
+        schedule=load_schedule(),
+    )

@@ -1,0 +1,78 @@
+"""One Settings class for the whole archive (prefix ``DANGAN_``).
+
+With nothing set, everything runs embedded under ``DANGAN_HOME``: a SQLite
+file, a local object directory and (later) an embedded search index.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DANGAN_", extra="ignore")
+
+    home: Path = Field(default=Path("./var"), description="embedded data folder")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite under home when unset"
+    )
+
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_sse: str | None = Field(default=None, description="e.g. AES256 or aws:kms")
+    s3_presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+
+    fonds: str = Field(default="KH01", min_length=1, description="全宗号")
+    archive_number_format: str = "{fonds}-{year}-{term}-{type}-{seq:05d}"
+
+    max_upload_bytes: int = Field(default=200 * MIB, ge=1)
+    max_image_pixels: int = Field(default=120_000_000, ge=1)
+    token_hours: int = Field(default=12, ge=1)
+
+    @field_validator("s3_endpoint", "s3_bucket", "database_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _s3_needs_bucket(self) -> "Settings":
+        if self.s3_endpoint and not self.s3_bucket:
+            raise ValueError("DANGAN_S3_ENDPOINT is set but DANGAN_S3_BUCKET is not")
+        return self
+
+    @property
+    def uses_s3(self) -> bool:
+        return bool(self.s3_bucket)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.home / 'dangan.sqlite3').resolve()}"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.home / "objects"
+
+    @property
+    def spool_dir(self) -> Path:
+        """Where uploads are spooled while they are checked, before storing."""
+        return self.home / "spool"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the pure-Python pg8000 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+pg8000://" + url[len(prefix):]
+    return url

@@ -1,0 +1,82 @@
+"""Customers (客户) and the closure event that starts event-based retention (SPEC §2)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared import audit
+from shared.db.models import Customer
+from shared.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from shared.domain.model import CustomerGrade, CustomerKind, CustomerStatus
+
+
+def create_customer(session: Session, *, code: str, name: str, kind: str, grade: str,
+                    actor: str) -> Customer:
+    code, name = code.strip(), name.strip()
+    if not code or len(code) > 64 or "/" in code or any(c.isspace() for c in code):
+        raise InvalidInput("a customer code is 1–64 characters without spaces or '/'",
+                           code="invalid_customer_code")
+    if not name:
+        raise InvalidInput("a customer needs a name", code="invalid_customer_name")
+    _check_choice("kind", kind, CustomerKind)
+    _check_choice("grade", grade, CustomerGrade)
+    if session.scalar(select(Customer.id).where(Customer.code == code)) is not None:
+        raise AlreadyExists(f"customer {code} already exists", code="customer_exists")
+    customer = Customer(code=code, name=name, kind=kind, grade=grade,
+                        status=CustomerStatus.ACTIVE.value)
+    session.add(customer)
+    session.flush()
+    audit.record(session, actor=actor, action="customer.create", target=f"customer:{code}",
+                 details={"name": name, "kind": kind, "grade": grade})
+    return customer
+
+
+def _check_choice(field: str, value: str, choices: type) -> None:
+    allowed = [c.value for c in choices]
+    if value not in allowed:
+        raise InvalidInput(f"{field} must be one of {', '.join(allowed)}", code=f"invalid_{field}",
+                           detail={field: value, "allowed": allowed})
+
+
+def get_customer(session: Session, code: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.code == code))
+    if customer is None:
+        raise NotFound(f"customer {code} not found", code="customer_not_found")
+    return customer
+
+
+def list_customers(session: Session, *, status: str | None, offset: int, limit: int
+                   ) -> tuple[int, list[Customer]]:
+    query = select(Customer)
+    if status:
+        query = query.where(Customer.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Customer.code).offset(offset).limit(limit)).all()
+    return total, list(rows)
+
+
+def close_customer(session: Session, *, code: str, closed_at: date, actor: str) -> Customer:
+    customer = get_customer(session, code)
+    if customer.status == CustomerStatus.CLOSED:
+        raise Conflict(f"customer {code} is already closed", code="customer_closed")
+    if closed_at > date.today():
+        raise InvalidInput("closed_at cannot be in the future", code="invalid_closed_at")
+    customer.status = CustomerStatus.CLOSED.value
+    customer.closed_at = closed_at
+    audit.record(session, actor=actor, action="customer.close", target=f"customer:{code}",
+                 details={"closed_at": closed_at.isoformat()})
+    return customer
+
+
+def reopen_customer(session: Session, *, code: str, actor: str) -> Customer:
+    customer = get_customer(session, code)
+    if customer.status != CustomerStatus.CLOSED:
+        raise Conflict(f"customer {code} is not closed", code="customer_not_closed")
+    previous = customer.closed_at
+    customer.status = CustomerStatus.ACTIVE.value
+    customer.closed_at = None
+    audit.record(session, actor=actor, action="customer.reopen", target=f"customer:{code}",
+                 details={"was_closed_at": previous.isoformat() if previous else None})
+    return customer

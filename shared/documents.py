@@ -1,0 +1,74 @@
+"""Reading documents and their versions (档案件)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shared.db.models import Customer, Document, DocumentVersion
+from shared.domain.errors import NotFound
+
+NO_CUSTOMER = "-"  # duplicate scope of company-level records
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    customer: str | None = None
+    type: str | None = None
+    status: str | None = None
+    year: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def get_document(session: Session, document_id: str) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"document {document_id} not found", code="document_not_found")
+    return document
+
+
+def get_version(document: Document, number: int | None) -> DocumentVersion:
+    if not document.versions:
+        raise NotFound(f"document {document.id} has no content", code="version_not_found")
+    if number is None:
+        return document.versions[-1]
+    for version in document.versions:
+        if version.number == number:
+            return version
+    raise NotFound(f"document {document.id} has no version {number}", code="version_not_found")
+
+
+def list_documents(session: Session, flt: DocumentFilter, *, offset: int, limit: int
+                   ) -> tuple[int, list[Document]]:
+    query = select(Document)
+    if flt.customer:
+        query = query.join(Customer, Document.customer_id == Customer.id).where(
+            Customer.code == flt.customer)
+    if flt.type:
+        query = query.where(Document.type == flt.type)
+    if flt.status:
+        query = query.where(Document.status == flt.status)
+    if flt.year:
+        flt_from, flt_to = date(flt.year, 1, 1), date(flt.year, 12, 31)
+        query = query.where(Document.document_date.between(flt_from, flt_to))
+    if flt.date_from:
+        query = query.where(Document.document_date >= flt.date_from)
+    if flt.date_to:
+        query = query.where(Document.document_date <= flt.date_to)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Document.created_at.desc(), Document.id).offset(offset).limit(limit)
+    ).all()
+    return total, list(rows)
+
+
+def find_duplicate(session: Session, *, customer_scope: str, sha256: str) -> Document | None:
+    """The document already holding these exact bytes for this customer, if any."""
+    return session.scalar(
+        select(Document)
+        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+        .where(DocumentVersion.customer_scope == customer_scope, DocumentVersion.sha256 == sha256)
+    )

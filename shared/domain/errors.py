@@ -1,0 +1,60 @@
+"""Domain errors. Adapters translate vendor errors into these; the API maps
+them to HTTP statuses in one place (services/api/errors.py)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DanganError(Exception):
+    """Base class. ``code`` is a stable machine-readable reason."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, detail: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.detail = detail
+
+
+class NotFound(DanganError):
+    code = "not_found"
+
+
+class AlreadyExists(DanganError):
+    code = "already_exists"
+
+
+class Conflict(DanganError):
+    code = "conflict"
+
+
+class InvalidInput(DanganError):
+    code = "invalid_input"
+
+
+class Refused(InvalidInput):
+    """An upload refused for what it is (type, size, encryption, damage)."""
+
+    code = "refused"
+
+
+class TooLarge(Refused):
+    code = "file_too_large"
+
+
+class AuthenticationFailed(DanganError):
+    code = "not_authenticated"
+
+
+class PermissionDenied(DanganError):
+    code = "forbidden"
+
+
+class StorageUnavailable(DanganError):
+    code = "storage_unavailable"
+
+
+class DatabaseUnavailable(DanganError):
+    code = "database_unavailable"

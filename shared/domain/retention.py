@@ -1,0 +1,112 @@
+"""Retention schedule (保管期限表) and its rules (SPEC §3)."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from shared.domain.errors import InvalidInput
+from shared.domain.model import DOCUMENT_TYPE_CODES
+
+
+class Term(StrEnum):
+    PERMANENT = "permanent"  # 永久
+    LONG = "long"  # 长期
+    SHORT = "short"  # 短期
+
+
+class Trigger(StrEnum):
+    DOCUMENT_DATE = "document_date"
+    INGESTED = "ingested"
+    CUSTOMER_CLOSED = "customer_closed"
+
+
+YEAR_RANGES: dict[Term, range] = {Term.LONG: range(15, 51), Term.SHORT: range(1, 15)}
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    document_type: str
+    term: Term
+    years: int | None  # None for permanent
+    trigger: Trigger
+
+    @property
+    def code(self) -> str:
+        """The retention code in the archive number: ``Y`` or ``D<years>``."""
+        return "Y" if self.term is Term.PERMANENT else f"D{self.years}"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    rules: dict[str, RetentionRule]
+
+    def for_type(self, document_type: str) -> RetentionRule:
+        try:
+            return self.rules[document_type]
+        except KeyError:
+            raise InvalidInput(
+                f"unknown document type {document_type!r}",
+                code="unknown_document_type",
+                detail={"known": sorted(self.rules)},
+            ) from None
+
+
+DEFAULT_SCHEDULE_PATH = Path(__file__).resolve().parent.parent / "retention_schedule.toml"
+
+
+def load_schedule(path: Path = DEFAULT_SCHEDULE_PATH) -> Schedule:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    rules: dict[str, RetentionRule] = {}
+    for name, entry in data.get("types", {}).items():
+        rules[name] = _rule(name, entry, path)
+    missing = set(DOCUMENT_TYPE_CODES) - set(rules)
+    if missing:
+        raise InvalidInput(f"{path}: no retention rule for {sorted(missing)}")
+    return Schedule(rules=rules)
+
+
+def _rule(name: str, entry: dict, path: Path) -> RetentionRule:
+    where = f"{path}: [types.{name}]"
+    if name not in DOCUMENT_TYPE_CODES:
+        raise InvalidInput(f"{where}: unknown document type {name!r}")
+    try:
+        term = Term(entry.get("term"))
+        trigger = Trigger(entry.get("trigger", Trigger.DOCUMENT_DATE))
+    except ValueError as exc:
+        raise InvalidInput(f"{where}: {exc}") from None
+    years = entry.get("years")
+    if term is Term.PERMANENT:
+        return RetentionRule(name, term, None, trigger)
+    if not isinstance(years, int) or years not in YEAR_RANGES[term]:
+        span = YEAR_RANGES[term]
+        raise InvalidInput(
+            f"{where}: years={years!r} is outside the {term.value} range {span.start}–{span.stop - 1}"
+        )
+    return RetentionRule(name, term, years, trigger)
+
+
+def add_years(start: date, years: int) -> date:
+    """Calendar years; 29 February lands on 28 February in a common year."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+
+
+def compute_retain_until(rule: RetentionRule, *, document_date: date | None, ingested: date,
+                         customer_closed: date | None) -> date | None:
+    """``None`` means never (permanent) or pending (the trigger has not happened)."""
+    if rule.term is Term.PERMANENT or rule.years is None:
+        return None
+    if rule.trigger is Trigger.CUSTOMER_CLOSED:
+        start = customer_closed
+    elif rule.trigger is Trigger.DOCUMENT_DATE:
+        # without a date on the document, count from archiving: later, never earlier
+        start = document_date or ingested
+    else:
+        start = ingested
+    return add_years(start, rule.years) if start else None

@@ -1,0 +1,77 @@
+"""The BlobStore interface. Objects are immutable: a key is written once.
+
+Adapters raise only domain errors: ``NotFound``, ``AlreadyExists`` and
+``StorageUnavailable`` (shared.domain.errors)."""
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator, Protocol
+
+from shared.domain.errors import InvalidInput
+
+CHUNK = 1024 * 1024
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)*$")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    version_id: str | None
+    size: int
+
+
+class BlobReader(Protocol):
+    def read(self, size: int = -1) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class BlobStore(ABC):
+    """Where the bytes of every version live."""
+
+    name: str
+
+    @abstractmethod
+    def put(self, key: str, source: BinaryIO, *, content_type: str) -> StoredObject:
+        """Stream ``source`` to ``key``; ``AlreadyExists`` if the key is taken."""
+
+    @abstractmethod
+    def open(self, key: str, *, version_id: str | None = None) -> BlobReader:
+        """A reader of the stored bytes; ``NotFound`` if there are none."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove every version of ``key``. Deleting a missing key is not an error."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def keys(self, prefix: str = "") -> list[str]:
+        """Every key under ``prefix`` that still holds any version, sorted."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise ``StorageUnavailable`` unless the store answers (readiness)."""
+
+    def iter_chunks(self, key: str, *, version_id: str | None = None) -> Iterator[bytes]:
+        reader = self.open(key, version_id=version_id)
+        try:
+            while chunk := reader.read(CHUNK):
+                yield chunk
+        finally:
+            reader.close()
+
+
+class Presigner(Protocol):
+    """Optional capability: a time-limited URL a client can GET directly."""
+
+    def presign_get(self, key: str, *, version_id: str | None, filename: str, expires: int) -> str: ...
+
+
+def validate_key(key: str) -> str:
+    if not _KEY.match(key) or ".." in key.split("/"):
+        raise InvalidInput(f"invalid object key {key!r}", code="invalid_object_key")
+    return key

@@ -1,0 +1,176 @@
+"""Objects in an S3-compatible bucket (MinIO, AWS S3) through boto3.
+
+The bucket is versioned; uploads stream through boto3's multipart transfer
+manager, so memory stays at a few parts whatever the file size."""
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.domain.errors import AlreadyExists, NotFound, StorageUnavailable
+from shared.storage.base import BlobReader, BlobStore, StoredObject, validate_key
+
+_NOT_FOUND = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
+PART = 8 * 1024 * 1024
+
+
+class S3Store(BlobStore):
+    name = "s3"
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        sse: str | None = None,
+        client: Any = None,
+    ) -> None:
+        self.bucket = bucket
+        self.sse = sse
+        self.client = client or boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            config=Config(
+                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+                s3={"addressing_style": "path"},
+            ),
+        )
+        self.transfer = TransferConfig(
+            multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=4
+        )
+
+    # -- bucket set-up (operators and test fixtures) --------------------
+    def create_bucket(self, *, object_lock: bool = True) -> None:
+        """Create the bucket versioned (and with Object Lock, which implies versioning)."""
+        with _translated(f"bucket {self.bucket}"):
+            args: dict[str, Any] = {"Bucket": self.bucket}
+            if object_lock:
+                args["ObjectLockEnabledForBucket"] = True
+            self.client.create_bucket(**args)
+            self.client.put_bucket_versioning(
+                Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
+            )
+
+    # -- BlobStore ------------------------------------------------------
+    def put(self, key: str, source: BinaryIO, *, content_type: str) -> StoredObject:
+        validate_key(key)
+        if self.exists(key):
+            raise AlreadyExists(f"object {key} already exists")
+        extra: dict[str, Any] = {"ContentType": content_type}
+        if self.sse:
+            extra["ServerSideEncryption"] = self.sse
+        counter = _CountingReader(source)
+        with _translated(key):
+            self.client.upload_fileobj(
+                counter, self.bucket, key, ExtraArgs=extra, Config=self.transfer
+            )
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        return StoredObject(key=key, version_id=head.get("VersionId"), size=counter.count)
+
+    def open(self, key: str, *, version_id: str | None = None) -> BlobReader:
+        args: dict[str, Any] = {"Bucket": self.bucket, "Key": validate_key(key)}
+        if version_id:
+            args["VersionId"] = version_id
+        with _translated(key):
+            return self.client.get_object(**args)["Body"]
+
+    def delete(self, key: str) -> None:
+        validate_key(key)
+        with _translated(key):
+            for version in self._versions(key):
+                self.client.delete_object(
+                    Bucket=self.bucket, Key=key, VersionId=version, BypassGovernanceRetention=True
+                )
+
+    def _versions(self, key: str) -> list[str]:
+        """Every object version and delete marker of exactly ``key``."""
+        found: list[str] = []
+        paginator = self.client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=key):
+            for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                if entry["Key"] == key:
+                    found.append(entry["VersionId"])
+        return found
+
+    def exists(self, key: str) -> bool:
+        try:
+            with _translated(key):
+                self.client.head_object(Bucket=self.bucket, Key=validate_key(key))
+        except NotFound:
+            return False
+        return True
+
+    def keys(self, prefix: str = "") -> list[str]:
+        found: set[str] = set()
+        with _translated(prefix or self.bucket):
+            paginator = self.client.get_paginator("list_object_versions")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                found.update(v["Key"] for v in page.get("Versions", []))
+        return sorted(found)
+
+    def check(self) -> None:
+        with _translated(f"bucket {self.bucket}"):
+            status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+        if status != "Enabled":
+            raise StorageUnavailable(f"bucket {self.bucket} does not have versioning enabled")
+
+    def presign_get(self, key: str, *, version_id: str | None, filename: str, expires: int) -> str:
+        params: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": validate_key(key),
+            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{_quote(filename)}",
+        }
+        if version_id:
+            params["VersionId"] = version_id
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+
+
+class _CountingReader:
+    """Counts bytes as boto3 pulls them, so the stored size needs no second read."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        self.source = source
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.source.read(size)
+        self.count += len(chunk)
+        return chunk
+
+
+def _quote(filename: str) -> str:
+    from urllib.parse import quote
+
+    return quote(filename, safe="")
+
+
+class _translated:
+    """Turn botocore errors into domain errors at the adapter's edge."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:  # type: ignore[no-untyped-def]
+        if isinstance(exc, ClientError):
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in _NOT_FOUND:
+                raise NotFound(f"object {self.what} not found") from exc
+            raise StorageUnavailable(f"object store refused {self.what}: {code}", detail=str(exc)) from exc
+        if isinstance(exc, BotoCoreError):
+            raise StorageUnavailable(f"object store unreachable for {self.what}", detail=str(exc)) from exc
+        return False
