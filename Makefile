@@ -1,0 +1,41 @@
+# Two commands for a new user on Debian: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages: what the archive needs to run, and what the tests add
+DEBIAN_RUN := libmagic1
+DEBIAN_TEST := postgresql fonts-wqy-zenhei curl
+
+.PHONY: run test install install-test debian-run debian-test clean
+
+run: install
+	$(BIN)/dangan serve
+
+test: install-test
+	infra/local/test.sh $(PYTEST_ARGS)
+
+install: debian-run $(VENV)/.installed-run
+install-test: debian-run debian-test $(VENV)/.installed-test
+
+debian-run:
+	@infra/local/debian-packages.sh $(DEBIAN_RUN)
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || infra/local/debian-packages.sh python3-venv
+
+debian-test:
+	@infra/local/debian-packages.sh $(DEBIAN_TEST)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,169 @@
+"""Fixtures: every storage and metadata test runs on two backends —
+``embedded`` (SQLite + local directory) and ``production`` (PostgreSQL + S3
+over HTTP), the latter started by ``make test`` (infra/local/test.sh)."""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import boto3
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+
+from shared.accounts import add_user
+from shared.bootstrap import Container, build
+from shared.config import Settings, normalise_database_url
+from shared.db.session import migrate
+from shared.storage.s3 import S3Store
+
+PG_URL = os.environ.get("DANGAN_TEST_DATABASE_URL")
+S3_ENDPOINT = os.environ.get("DANGAN_TEST_S3_ENDPOINT")
+PASSWORD = "correct horse battery"
+
+
+def _need(value: str | None, what: str) -> None:
+    if value:
+        return
+    message = f"{what} is not configured; `make test` starts it (infra/local/test.sh)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def s3_client(endpoint: str):  # type: ignore[no-untyped-def]
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    _need(PG_URL, "PostgreSQL (DANGAN_TEST_DATABASE_URL)")
+    url = normalise_database_url(PG_URL or "")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    migrate(engine)  # the migrations themselves are tested here, on PostgreSQL
+    engine.dispose()
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename NOT IN ('alembic_version', 'audit_head')")).scalars().all()
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE audit_head SET last_hash = :g"), {"g": "0" * 64})
+    engine.dispose()
+
+
+@pytest.fixture
+def s3_bucket() -> Iterator[str]:
+    _need(S3_ENDPOINT, "the S3 server (DANGAN_TEST_S3_ENDPOINT)")
+    name = f"t-{uuid.uuid4().hex[:20]}"
+    store = S3Store(bucket=name, endpoint_url=S3_ENDPOINT, access_key="test", secret_key="test")
+    store.create_bucket(object_lock=True)
+    yield name
+    client = s3_client(S3_ENDPOINT or "")
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=name):
+        for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            client.delete_object(Bucket=name, Key=entry["Key"], VersionId=entry["VersionId"],
+                                 BypassGovernanceRetention=True)
+    client.delete_bucket(Bucket=name)
+
+
+@dataclass
+class Backend:
+    name: str
+    settings: Settings
+
+
+@pytest.fixture(params=["embedded", "production"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    home = tmp_path / "home"
+    if request.param == "embedded":
+        return Backend("embedded", Settings(home=home, _env_file=None))
+    url = request.getfixturevalue("pg_migrated")
+    _reset_postgres(url)
+    bucket = request.getfixturevalue("s3_bucket")
+    return Backend("production", Settings(
+        home=home, database_url=url, s3_endpoint=S3_ENDPOINT, s3_bucket=bucket,
+        s3_access_key="test", s3_secret_key="test", _env_file=None))
+
+
+@pytest.fixture
+def container(backend: Backend) -> Iterator[Container]:
+    ctx = build(backend.settings)
+    yield ctx
+    ctx.close()
+
+
+def make_user(ctx: Container, username: str, *, role: str = "clerk", clearance: int = 1) -> str:
+    with ctx.transaction() as session:
+        add_user(session, username=username, role=role, clearance=clearance, password=PASSWORD,
+                 actor="test")
+    return username
+
+
+class LiveServer:
+    """The real application under uvicorn on a free loopback port."""
+
+    def __init__(self, ctx: Container) -> None:
+        from services.api.app import create_app
+
+        config = uvicorn.Config(create_app(ctx.settings, container=ctx), host="127.0.0.1", port=0,
+                                log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        for _ in range(500):
+            if self.server.started:
+                break
+            threading.Event().wait(0.01)
+        sockets = self.server.servers[0].sockets
+        port = sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def base_url(container: Container) -> Iterator[str]:
+    with LiveServer(container) as url:
+        yield url
+
+
+def login(base_url: str, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=base_url, timeout=60)
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    return client
+
+
+@pytest.fixture
+def clerk(container: Container, base_url: str) -> Iterator[httpx.Client]:
+    make_user(container, "clerk1", role="clerk")
+    client = login(base_url, "clerk1")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def customer(clerk: httpx.Client) -> str:
+    response = clerk.post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易有限公司",
+                                                     "kind": "company", "grade": "A"})
+    assert response.status_code == 201, response.text
+    return "C001"

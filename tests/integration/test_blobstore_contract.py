@@ -1,0 +1,147 @@
+"""One contract for every BlobStore adapter: the local directory and S3 over HTTP."""
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from shared.domain.errors import AlreadyExists, InvalidInput, NotFound, StorageUnavailable
+from shared.storage import BlobStore
+from shared.storage.local import LocalDirectoryStore
+from shared.storage.s3 import S3Store
+from tests.conftest import S3_ENDPOINT, s3_client
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
+    if request.param == "local":
+        yield LocalDirectoryStore(tmp_path / "objects")
+        return
+    bucket = request.getfixturevalue("s3_bucket")
+    yield S3Store(bucket=bucket, endpoint_url=S3_ENDPOINT, access_key="test", secret_key="test")
+
+
+def read_all(store: BlobStore, key: str, version_id: str | None = None) -> bytes:
+    return b"".join(store.iter_chunks(key, version_id=version_id))
+
+
+def test_put_then_open_returns_the_same_bytes(store: BlobStore) -> None:
+    data = os.urandom(300_000)
+    stored = store.put("documents/a/v1", io.BytesIO(data), content_type="application/pdf")
+    assert stored.size == len(data)
+    assert read_all(store, "documents/a/v1", stored.version_id) == data
+
+
+def test_a_key_is_written_once(store: BlobStore) -> None:
+    store.put("documents/a/v1", io.BytesIO(b"first"), content_type="application/pdf")
+    with pytest.raises(AlreadyExists):
+        store.put("documents/a/v1", io.BytesIO(b"second"), content_type="application/pdf")
+    assert read_all(store, "documents/a/v1") == b"first"
+
+
+def test_opening_a_missing_key_is_not_found(store: BlobStore) -> None:
+    with pytest.raises(NotFound):
+        store.open("documents/none/v1")
+    assert not store.exists("documents/none/v1")
+
+
+def test_exists_and_keys_list_what_is_stored(store: BlobStore) -> None:
+    for key in ("documents/a/v1", "documents/a/v2", "documents/b/v1"):
+        store.put(key, io.BytesIO(key.encode()), content_type="image/png")
+    assert store.exists("documents/a/v2")
+    assert store.keys("documents/a/") == ["documents/a/v1", "documents/a/v2"]
+    assert len(store.keys()) == 3
+
+
+def test_delete_removes_the_object_and_deleting_twice_is_harmless(store: BlobStore) -> None:
+    store.put("documents/a/v1", io.BytesIO(b"bytes"), content_type="image/png")
+    store.delete("documents/a/v1")
+    store.delete("documents/a/v1")
+    assert not store.exists("documents/a/v1")
+    assert store.keys() == []
+
+
+@pytest.mark.parametrize("key", ["../escape", "/absolute", "a//b", "a/../b", "", "a b"])
+def test_unsafe_keys_are_refused(store: BlobStore, key: str) -> None:
+    with pytest.raises(InvalidInput):
+        store.put(key, io.BytesIO(b"x"), content_type="image/png")
+
+
+def test_a_large_object_streams_through_in_parts(store: BlobStore, tmp_path: Path) -> None:
+    source = tmp_path / "large.bin"
+    with source.open("wb") as out:
+        for _ in range(20):
+            out.write(os.urandom(1024 * 1024))
+    with source.open("rb") as handle:
+        stored = store.put("documents/large/v1", handle, content_type="application/pdf")
+    assert stored.size == 20 * 1024 * 1024
+    assert read_all(store, "documents/large/v1") == source.read_bytes()
+
+
+def test_check_passes_on_a_working_store(store: BlobStore) -> None:
+    store.check()
+
+
+# S3 specifics ---------------------------------------------------------
+
+@pytest.fixture
+def s3_store(s3_bucket: str) -> S3Store:
+    return S3Store(bucket=s3_bucket, endpoint_url=S3_ENDPOINT, access_key="test", secret_key="test")
+
+
+def test_s3_large_upload_is_multipart(s3_store: S3Store, tmp_path: Path) -> None:
+    source = tmp_path / "large.bin"
+    source.write_bytes(os.urandom(20 * 1024 * 1024))
+    with source.open("rb") as handle:
+        s3_store.put("documents/mp/v1", handle, content_type="application/pdf")
+    etag = s3_client(S3_ENDPOINT or "").head_object(Bucket=s3_store.bucket, Key="documents/mp/v1")["ETag"]
+    assert etag.strip('"').endswith("-3"), etag  # 20 MiB in 8 MiB parts
+
+
+def test_s3_delete_removes_every_object_version(s3_store: S3Store) -> None:
+    client = s3_client(S3_ENDPOINT or "")
+    s3_store.put("documents/v/v1", io.BytesIO(b"one"), content_type="image/png")
+    client.put_object(Bucket=s3_store.bucket, Key="documents/v/v1", Body=b"two")  # a second version
+    versions = client.list_object_versions(Bucket=s3_store.bucket, Prefix="documents/v/")
+    assert len(versions["Versions"]) == 2
+    s3_store.delete("documents/v/v1")
+    left = client.list_object_versions(Bucket=s3_store.bucket, Prefix="documents/v/")
+    assert left.get("Versions", []) == [] and left.get("DeleteMarkers", []) == []
+
+
+def test_s3_reads_an_older_version_by_id(s3_store: S3Store) -> None:
+    first = s3_store.put("documents/o/v1", io.BytesIO(b"original"), content_type="image/png")
+    s3_client(S3_ENDPOINT or "").put_object(Bucket=s3_store.bucket, Key="documents/o/v1", Body=b"later")
+    assert first.version_id
+    assert read_all(s3_store, "documents/o/v1", first.version_id) == b"original"
+
+
+def test_s3_presigned_get_downloads_the_bytes(s3_store: S3Store) -> None:
+    stored = s3_store.put("documents/p/v1", io.BytesIO(b"%PDF-presigned"), content_type="application/pdf")
+    url = s3_store.presign_get("documents/p/v1", version_id=stored.version_id,
+                               filename="合同.pdf", expires=60)
+    response = httpx.get(url)
+    assert response.status_code == 200
+    assert response.content == b"%PDF-presigned"
+
+
+def test_s3_check_refuses_a_bucket_without_versioning(s3_store: S3Store) -> None:
+    name = f"plain-{uuid.uuid4().hex[:12]}"
+    s3_client(S3_ENDPOINT or "").create_bucket(Bucket=name)
+    plain = S3Store(bucket=name, endpoint_url=S3_ENDPOINT, access_key="test", secret_key="test")
+    with pytest.raises(StorageUnavailable, match="versioning"):
+        plain.check()
+    s3_client(S3_ENDPOINT or "").delete_bucket(Bucket=name)
+
+
+def test_s3_unreachable_endpoint_is_storage_unavailable() -> None:
+    dead = S3Store(bucket="nothing", endpoint_url="http://127.0.0.1:9", access_key="t", secret_key="t")
+    with pytest.raises(StorageUnavailable):
+        dead.put("documents/x/v1", io.BytesIO(b"x"), content_type="image/png")
+    with pytest.raises(StorageUnavailable):
+        dead.check()

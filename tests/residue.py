@@ -1,0 +1,46 @@
+"""What an archive holds, to prove a refused or failed upload left nothing behind."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from shared.bootstrap import Container
+from shared.db.models import ArchiveCounter, AuditEvent, Document, DocumentVersion, Job
+from shared.storage.s3 import S3Store
+
+
+@dataclass(frozen=True)
+class Holdings:
+    documents: int
+    versions: int
+    jobs: int
+    upload_events: int
+    counters: tuple
+    objects: tuple
+    spool: tuple
+    s3_extras: tuple  # delete markers and unfinished multipart uploads
+
+
+def holdings(ctx: Container) -> Holdings:
+    with ctx.uow() as uow:
+        s = uow.session
+        count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
+        upload_events = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action.in_(["document.upload", "document.version"])))
+        counters = tuple(s.execute(select(ArchiveCounter.series, ArchiveCounter.last_seq)
+                                   .order_by(ArchiveCounter.series)).all())
+        docs, versions, jobs = count(Document), count(DocumentVersion), count(Job)
+    spool_dir = ctx.settings.spool_dir
+    spool = tuple(sorted(p.name for p in spool_dir.iterdir())) if spool_dir.exists() else ()
+    return Holdings(docs, versions, jobs, upload_events, counters, tuple(ctx.store.keys()), spool,
+                    _s3_extras(ctx))
+
+
+def _s3_extras(ctx: Container) -> tuple:
+    store = ctx.store
+    if not isinstance(store, S3Store):
+        return ()
+    markers = store.client.list_object_versions(Bucket=store.bucket).get("DeleteMarkers", [])
+    uploads = store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", [])
+    return tuple(m["Key"] for m in markers) + tuple(u["Key"] for u in uploads)
