@@ -80,9 +80,11 @@ def _refuse_lying_extension(mime: str, filename: str) -> None:
 
 def _check_pdf(path: Path, filename: str) -> int:
     try:
-        with warnings.catch_warnings():
+        # from an open file, not a path: pypdf then reads what it needs instead
+        # of loading the whole file into memory
+        with warnings.catch_warnings(), path.open("rb") as handle:
             warnings.simplefilter("ignore")
-            reader = PdfReader(str(path), strict=False)
+            reader = PdfReader(handle, strict=False)
             if reader.is_encrypted:
                 raise Refused(f"{filename} is an encrypted PDF; archive it without a password",
                               code="encrypted_pdf")

@@ -78,11 +78,12 @@ class UnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
-        if isinstance(exc, (OperationalError, InterfaceError)) or (
+        # pg8000 lets a refused or reset socket escape unwrapped while (re)connecting
+        if isinstance(exc, (OperationalError, InterfaceError, ConnectionError, TimeoutError)) or (
             isinstance(exc, DBAPIError) and exc.connection_invalidated
         ):
             raise DatabaseUnavailable(
-                "the metadata database is unavailable", detail=str(exc.orig)[:300]
+                "the metadata database is unavailable", detail=str(getattr(exc, "orig", exc))[:300]
             ) from exc
 
     def commit(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -171,6 +172,6 @@ class _translated:
             if code in _NOT_FOUND:
                 raise NotFound(f"object {self.what} not found") from exc
             raise StorageUnavailable(f"object store refused {self.what}: {code}", detail=str(exc)) from exc
-        if isinstance(exc, BotoCoreError):
+        if isinstance(exc, (BotoCoreError, S3UploadFailedError)):
             raise StorageUnavailable(f"object store unreachable for {self.what}", detail=str(exc)) from exc
         return False
