@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared import audit
-from shared.db.models import Customer
+from shared.db.models import Customer, Document
 from shared.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from shared.domain.model import CustomerGrade, CustomerKind, CustomerStatus
+from shared.domain.retention import RetentionRule, Term, Trigger, compute_retain_until
 
 
 def create_customer(session: Session, *, code: str, name: str, kind: str, grade: str,
@@ -65,8 +66,9 @@ def close_customer(session: Session, *, code: str, closed_at: date, actor: str) 
         raise InvalidInput("closed_at cannot be in the future", code="invalid_closed_at")
     customer.status = CustomerStatus.CLOSED.value
     customer.closed_at = closed_at
+    recomputed = recompute_retention(session, customer)
     audit.record(session, actor=actor, action="customer.close", target=f"customer:{code}",
-                 details={"closed_at": closed_at.isoformat()})
+                 details={"closed_at": closed_at.isoformat(), "retention_recomputed": recomputed})
     return customer
 
 
@@ -77,6 +79,25 @@ def reopen_customer(session: Session, *, code: str, actor: str) -> Customer:
     previous = customer.closed_at
     customer.status = CustomerStatus.ACTIVE.value
     customer.closed_at = None
+    recomputed = recompute_retention(session, customer)
     audit.record(session, actor=actor, action="customer.reopen", target=f"customer:{code}",
-                 details={"was_closed_at": previous.isoformat() if previous else None})
+                 details={"was_closed_at": previous.isoformat() if previous else None,
+                          "retention_recomputed": recomputed})
     return customer
+
+
+def recompute_retention(session: Session, customer: Customer) -> int:
+    """Closure starts (and reopening stops) the clocks that run from it."""
+    documents = session.scalars(select(Document).where(
+        Document.customer_id == customer.id,
+        Document.retention_trigger == Trigger.CUSTOMER_CLOSED.value,
+        Document.status != "destroyed"))
+    changed = 0
+    for document in documents:
+        rule = RetentionRule(document.type, Term(document.retention_term), document.retention_years,
+                             Trigger(document.retention_trigger))
+        document.retain_until = compute_retain_until(
+            rule, document_date=document.document_date, ingested=document.created_at.date(),
+            customer_closed=customer.closed_at)
+        changed += 1
+    return changed

@@ -105,8 +105,7 @@ def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Up
                        inspection: Inspection, scope: str,
                        record: Callable[[Session, str, str | None], T]) -> T:
     key = f"documents/{document_id}/v{number}-{upload.sha256}"
-    with upload.path.open("rb") as source:
-        stored = ctx.store.put(key, source, content_type=inspection.mime_type)
+    stored = ctx.store.put_file(key, upload.path, content_type=inspection.mime_type)
     try:
         with ctx.uow() as uow:
             result = record(uow.session, key, stored.version_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Iterator, Protocol
 
 from shared.domain.errors import InvalidInput
@@ -36,6 +37,12 @@ class BlobStore(ABC):
     @abstractmethod
     def put(self, key: str, source: BinaryIO, *, content_type: str) -> StoredObject:
         """Stream ``source`` to ``key``; ``AlreadyExists`` if the key is taken."""
+
+    def put_file(self, key: str, path: Path, *, content_type: str) -> StoredObject:
+        """Store a file from disk. Adapters that can read parts from the file
+        themselves (S3 multipart) override this to keep memory flat."""
+        with path.open("rb") as source:
+            return self.put(key, source, content_type=content_type)
 
     @abstractmethod
     def open(self, key: str, *, version_id: str | None = None) -> BlobReader:

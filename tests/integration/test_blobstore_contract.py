@@ -145,3 +145,13 @@ def test_s3_unreachable_endpoint_is_storage_unavailable() -> None:
         dead.put("documents/x/v1", io.BytesIO(b"x"), content_type="image/png")
     with pytest.raises(StorageUnavailable):
         dead.check()
+
+
+def test_put_file_stores_a_file_from_disk(store: BlobStore, tmp_path: Path) -> None:
+    source = tmp_path / "scan.bin"
+    source.write_bytes(os.urandom(9 * 1024 * 1024 + 17))
+    stored = store.put_file("documents/f/v1", source, content_type="image/tiff")
+    assert stored.size == source.stat().st_size
+    assert read_all(store, "documents/f/v1", stored.version_id) == source.read_bytes()
+    with pytest.raises(AlreadyExists):
+        store.put_file("documents/f/v1", source, content_type="image/tiff")

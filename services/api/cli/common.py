@@ -64,3 +64,25 @@ def handles_errors(func: Callable) -> Callable:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+class Progress:
+    """A progress line on standard error: redrawn in place on a terminal, one
+    line per step elsewhere (logs, CI), nothing when turned off."""
+
+    def __init__(self, total: int, *, label: str, enabled: bool) -> None:
+        self.total, self.label, self.enabled = total, label, enabled
+        self.done = 0
+        self.tty = sys.stderr.isatty()
+
+    def step(self, what: str) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        line = f"{self.label} [{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} {what}"
+        if self.tty:
+            click.echo(f"\r\x1b[2K{line[:150]}", nl=self.done == self.total, err=True)
+        else:
+            click.echo(line, err=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from shared.domain.errors import Conflict, DanganError, InvalidInput
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from services.api.cli.common import Progress, State, emit, handles_errors, pass_state
 from services.ingest import NewDocument, archive_document, hash_file
 
 KNOWN = {"path", "customer", "type", "title", "date", "document_date", "secrecy", "tags", "location"}
@@ -47,12 +47,11 @@ def ingest(state: State, folder: Path, manifest: Path, actor: str, progress: boo
     rows = read_manifest(manifest)
     ctx = state.container
     summary = Summary()
-    show = sys.stderr.isatty() if progress is None else progress
-    with click.progressbar(rows, label="archiving", file=sys.stderr, show_pos=True,
-                           item_show_func=lambda r: r[1].get("path") if r else None,
-                           hidden=not show) as bar:
-        for line, row in bar:
-            _ingest_row(ctx, folder, line, row, actor, summary)
+    bar = Progress(len(rows), label="archiving",
+                   enabled=sys.stderr.isatty() if progress is None else progress)
+    for line, row in rows:
+        _ingest_row(ctx, folder, line, row, actor, summary)
+        bar.step(row.get("path", ""))
     emit(state, summary.as_dict(), _human)
     if summary.refused:
         sys.exit(1)
