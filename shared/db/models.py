@@ -135,6 +135,8 @@ class DocumentVersion(Base):
     original_filename: Mapped[str] = mapped_column(String(500))
     page_count: Mapped[int | None] = mapped_column(Integer)
     extraction_state: Mapped[str] = mapped_column(String(16), default="pending")
+    extraction_error: Mapped[str | None] = mapped_column(Text)
+    preview_key: Mapped[str | None] = mapped_column(String(512))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -193,3 +195,17 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PageText(Base):
+    """Extracted text of one page of one version: text layer or OCR."""
+
+    __tablename__ = "page_texts"
+    __table_args__ = (UniqueConstraint("document_id", "version", "page"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int] = mapped_column(Integer)  # 1-based
+    source: Mapped[str] = mapped_column(String(16))  # text_layer | ocr
+    text: Mapped[str] = mapped_column(Text)

@@ -1,4 +1,4 @@
 """The durable job queue over the metadata database."""
-from shared.jobs.queue import enqueue
+from shared.jobs.queue import EXTRACT, INDEX, Claimed, claim, complete, enqueue, extend, fail
 
-__all__ = ["enqueue"]
+__all__ = ["EXTRACT", "INDEX", "Claimed", "claim", "complete", "enqueue", "extend", "fail"]
