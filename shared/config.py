@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     s3_sse: str | None = Field(default=None, description="e.g. AES256 or aws:kms")
     s3_presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
 
+    opensearch_url: str | None = Field(default=None, description="OpenSearch; embedded index when unset")
+    opensearch_index: str = Field(default="dangan", description="alias the archive searches")
+
+    ocr_engine: str = Field(default="rapidocr", pattern="^(rapidocr|tesseract)$")
+    ocr_workers: int = Field(default=0, ge=0, description="OCR processes; 0 = one per core")
+    workers: int = Field(default=1, ge=0, le=64, description="job threads inside `dangan serve`")
+    job_lease_seconds: int = Field(default=300, ge=5)
+
     fonds: str = Field(default="KH01", min_length=1, description="全宗号")
     archive_number_format: str = "{fonds}-{year}-{term}-{type}-{seq:05d}"
 
@@ -39,7 +47,7 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=120_000_000, ge=1)
     token_hours: int = Field(default=12, ge=1)
 
-    @field_validator("s3_endpoint", "s3_bucket", "database_url", mode="before")
+    @field_validator("s3_endpoint", "s3_bucket", "database_url", "opensearch_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -63,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def objects_dir(self) -> Path:
         return self.home / "objects"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
 
     @property
     def spool_dir(self) -> Path:

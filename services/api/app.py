@@ -6,10 +6,12 @@ from fastapi import FastAPI
 from shared.bootstrap import Container, build
 from shared.config import Settings
 from services.api import errors
-from services.api.routes import auth, customers, documents, health
+from services.api.routes import auth, customers, documents, health, search
+from services.search import SearchIndex, build_index
 
 
-def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, container: Container | None = None,
+               index: SearchIndex | None = None) -> FastAPI:
     container = container or build(settings or Settings())
     app = FastAPI(
         title="Dangan 档案",
@@ -17,7 +19,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         description="A records archive for customer files on object storage.",
     )
     app.state.container = container
+    app.state.index = index or build_index(container.settings)
     errors.install(app)
-    for module in (health, auth, customers, documents):
+    for module in (health, auth, customers, documents, search):
         app.include_router(module.router)
     return app

@@ -26,6 +26,7 @@ STATUS: list[tuple[type[e.DanganError], int]] = [
     (e.PermissionDenied, 403),
     (e.StorageUnavailable, 503),
     (e.DatabaseUnavailable, 503),
+    (e.SearchUnavailable, 503),
 ]
 # refusals for what a file *is* rather than its state
 UNSUPPORTED_MEDIA = {"executable_refused", "archive_refused", "unsupported_type", "extension_mismatch"}

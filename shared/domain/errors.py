@@ -58,3 +58,7 @@ class StorageUnavailable(DanganError):
 
 class DatabaseUnavailable(DanganError):
     code = "database_unavailable"
+
+
+class SearchUnavailable(DanganError):
+    code = "search_unavailable"

@@ -8,6 +8,8 @@ import click
 from services.api.cli.common import State, load_settings
 from services.api.cli.customers import customers
 from services.api.cli.ingest import ingest
+from services.api.cli.jobs import jobs_status, reindex, start_workers, worker
+from services.api.cli.search import search
 from services.api.cli.users import users
 
 
@@ -41,11 +43,20 @@ def serve(host: str | None, port: int | None) -> None:
             click.echo("No users yet. Create the first administrator with:\n"
                        "  .venv/bin/dangan users add admin --role admin --clearance 1 --password-stdin\n",
                        err=True)
-    app = create_app(settings, container=container)
+    from services.search import build_index
+
+    index = build_index(settings)
+    app = create_app(settings, container=container, index=index)
+    stop, threads = start_workers(container, index, settings.workers)
     where = f"http://{host or settings.host}:{port or settings.port}"
     click.echo(f"Dangan serving on {where}  (API docs: {where}/docs; data: {settings.home.resolve()})",
                err=True)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    try:
+        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
 
 
 @cli.command()
@@ -60,6 +71,10 @@ def migrate() -> None:
 cli.add_command(users)
 cli.add_command(customers)
 cli.add_command(ingest)
+cli.add_command(search)
+cli.add_command(worker)
+cli.add_command(reindex)
+cli.add_command(jobs_status)
 
 
 def main() -> None:

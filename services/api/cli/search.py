@@ -1,0 +1,50 @@
+"""``dangan search``: the same search as GET /api/v1/search, from the shell."""
+from __future__ import annotations
+
+import re
+
+import click
+
+from services.api.cli.common import State, emit, handles_errors, pass_state
+from services.search import SearchQuery, build_index, parse
+
+
+@click.command()
+@click.argument("words", nargs=-1)
+@click.option("--customer")
+@click.option("--type", "type_")
+@click.option("--year", type=int)
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--term", type=click.Choice(["permanent", "long", "short"]))
+@click.option("--status")
+@click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance")
+@click.option("--page", type=click.IntRange(1), default=1)
+@click.option("--size", type=click.IntRange(1, 100), default=20)
+@click.option("--clearance", type=click.IntRange(1, 3), default=3, show_default=True,
+              help="Search as a user of this clearance.")
+@pass_state
+@handles_errors
+def search(state: State, words: tuple[str, ...], customer, type_, year, date_from, date_to,  # type: ignore[no-untyped-def]
+           term, status, sort, page, size, clearance) -> None:
+    """Search the archive: words, "phrases" (quote them for the shell) and -excluded words."""
+    index = build_index(state.container.settings)
+    result = index.search(SearchQuery(
+        clauses=parse(" ".join(words)), clearance=clearance, customer=customer, type=type_,
+        year=year, date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None, term=term, status=status, sort=sort,
+        page=page, size=size))
+    data = {"total": result.total, "page": page, "size": size, "facets": result.facets,
+            "hits": [{"id": h.id, "archive_number": h.archive_number, "title": h.title,
+                      "score": round(h.score, 4), "type": h.type, "customer": h.customer,
+                      "document_date": h.document_date, "highlights": h.highlights}
+                     for h in result.hits]}
+    emit(state, data, _human)
+
+
+def _human(data: dict) -> str:
+    lines = [f"{data['total']} documents (page {data['page']})"]
+    for hit in data["hits"]:
+        lines.append(f"{hit['archive_number']}  {hit['title']}  [{hit['id']}]")
+        lines += [f"    {re.sub(r'</?em>', '*', h)}" for h in hit["highlights"]]
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+"""GET /api/v1/search: full text and metadata, within the caller's clearance."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from shared import audit
+from services.api.deps import ContainerDep, CurrentUser
+from services.search import SearchQuery, parse
+from services.search.base import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+@router.get("/search")
+def search(request: Request, ctx: ContainerDep, user: CurrentUser,
+           q: Annotated[str, Query(max_length=500, description='words, "phrases", -excluded')] = "",
+           customer: str | None = None, type: str | None = None,
+           year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+           date_from: Annotated[date | None, Query(alias="from")] = None,
+           date_to: Annotated[date | None, Query(alias="to")] = None,
+           term: Annotated[str | None, Query(pattern="^(permanent|long|short)$")] = None,
+           status: str | None = None,
+           sort: Annotated[str, Query(pattern="^(relevance|date|-date)$")] = "relevance",
+           page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+           size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20) -> dict:
+    query = SearchQuery(clauses=parse(q), clearance=user.clearance, customer=customer, type=type,
+                        year=year, date_from=date_from, date_to=date_to, term=term, status=status,
+                        sort=sort, page=page, size=size)
+    result = request.app.state.index.search(query)
+    with ctx.transaction() as session:
+        audit.record(session, actor=user.username, action="search", target=None,
+                     details={"q": q, "filters": {k: v for k, v in {
+                         "customer": customer, "type": type, "year": year, "from": date_from,
+                         "to": date_to, "term": term, "status": status}.items() if v},
+                         "total": result.total})
+    return {
+        "total": result.total, "page": page, "size": size,
+        "hits": [{"id": h.id, "archive_number": h.archive_number, "title": h.title,
+                  "score": round(h.score, 4), "type": h.type, "customer": h.customer,
+                  "document_date": h.document_date, "highlights": h.highlights}
+                 for h in result.hits],
+        "facets": result.facets,
+    }

@@ -1,0 +1,101 @@
+"""The SearchIndex interface and the values that cross it."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+from services.search.query import Clause
+
+SORTS = ("relevance", "date", "-date")
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """What the index knows of a document: enough to filter, rank and show a hit."""
+
+    id: str
+    archive_number: str
+    title: str
+    text: str
+    type: str
+    secrecy: int
+    status: str
+    term: str
+    customer: str | None = None
+    document_date: date | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def year(self) -> int | None:
+        return self.document_date.year if self.document_date else None
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    clauses: tuple[Clause, ...] = ()
+    clearance: int = 3  # sees secrecy levels >= clearance
+    customer: str | None = None
+    type: str | None = None
+    year: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    term: str | None = None
+    status: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+    size: int = 20
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+@dataclass
+class Hit:
+    id: str
+    archive_number: str
+    title: str
+    score: float
+    type: str
+    customer: str | None
+    document_date: date | None
+    highlights: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+
+
+class SearchIndex(ABC):
+    name: str
+
+    @abstractmethod
+    def upsert(self, documents: Iterable[IndexedDocument]) -> None:
+        """Add or replace documents (by id); visible to searches on return."""
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> None: ...
+
+    @abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    @abstractmethod
+    def ids(self) -> set[str]:
+        """Every document id in the index (integrity checks, tests)."""
+
+    @abstractmethod
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        """Build a fresh index from ``documents`` and switch to it atomically."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise ``SearchUnavailable`` unless the engine answers."""
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,219 @@
+"""The embedded engine: tantivy on local disk (chosen by measurement, see
+bench/search.py and the README).
+
+Terms are analysed in Python (services.search.analysis) and indexed with
+tantivy's whitespace tokenizer, so tantivy and OpenSearch see the same terms.
+The original text is stored beside them for highlights. Generations live in
+``<root>/<n>/``; ``<root>/CURRENT`` names the live one, so a rebuild switches
+atomically and readers in other processes follow."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+import tantivy
+from tantivy import FieldType, Occur, Query
+
+from shared.domain.errors import SearchUnavailable
+from services.search.analysis import analysed
+from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
+from services.search.highlight import snippets
+from services.search.query import Clause
+
+WRITER_HEAP = 128 * 1024 * 1024
+
+
+def _schema() -> tantivy.Schema:
+    b = tantivy.SchemaBuilder()
+    b.add_text_field("id", stored=True, tokenizer_name="raw")
+    b.add_text_field("archive_number", stored=True, tokenizer_name="raw")
+    b.add_text_field("title", stored=True, tokenizer_name="raw", index_option="basic")
+    b.add_text_field("terms", tokenizer_name="whitespace")
+    b.add_bytes_field("body", stored=True, indexed=False)
+    for name in ("customer", "type", "term", "status"):
+        b.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
+    for name in ("year", "date_key", "secrecy"):
+        b.add_integer_field(name, stored=True, indexed=True, fast=True)
+    return b.build()
+
+
+def date_key(day: date | None) -> int:
+    return day.year * 10000 + day.month * 100 + day.day if day else 0
+
+
+class EmbeddedIndex(SearchIndex):
+    name = "embedded"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.schema = _schema()
+        self._lock = threading.Lock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._generation = ""
+        self._index = self._open()
+
+    # -- generations ----------------------------------------------------
+    def _current(self) -> str:
+        pointer = self.root / "CURRENT"
+        if not pointer.exists():
+            self._switch("1")
+        return pointer.read_text().strip()
+
+    def _switch(self, generation: str) -> None:
+        (self.root / generation).mkdir(exist_ok=True)
+        tmp = self.root / "CURRENT.tmp"
+        tmp.write_text(generation)
+        os.replace(tmp, self.root / "CURRENT")
+
+    def _open(self) -> tantivy.Index:
+        self._generation = self._current()
+        return tantivy.Index(self.schema, path=str(self.root / self._generation))
+
+    def _fresh(self) -> tantivy.Index:
+        """The live index, reopened if another process switched generations."""
+        if self._current() != self._generation:
+            with self._lock:
+                self._writer = None
+                self._index = self._open()
+        return self._index
+
+    # -- writing ----------------------------------------------------------
+    def _document(self, doc: IndexedDocument) -> tantivy.Document:
+        return tantivy.Document(
+            id=doc.id, archive_number=doc.archive_number, title=doc.title,
+            terms=analysed(f"{doc.title}\n{doc.archive_number}\n{' '.join(doc.tags)}\n{doc.text}"),
+            body=doc.text.encode("utf-8"), customer=doc.customer or "", type=doc.type,
+            term=doc.term, status=doc.status, year=doc.year or 0,
+            date_key=date_key(doc.document_date), secrecy=doc.secrecy)
+
+    def upsert(self, documents: Iterable[IndexedDocument]) -> None:
+        index = self._fresh()
+        with self._lock:
+            writer = self._writer_for(index)
+            for doc in documents:
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(self._document(doc))
+            writer.commit()
+        index.reload()
+
+    def delete(self, ids: Iterable[str]) -> None:
+        index = self._fresh()
+        with self._lock:
+            writer = self._writer_for(index)
+            for doc_id in ids:
+                writer.delete_documents_by_term("id", doc_id)
+            writer.commit()
+        index.reload()
+
+    def _writer_for(self, index: tantivy.Index) -> tantivy.IndexWriter:
+        if self._writer is None:
+            try:
+                self._writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            except ValueError as exc:
+                raise SearchUnavailable(f"the embedded index is locked by another process: {exc}",
+                                        detail="run workers inside `dangan serve` with SQLite") from exc
+        return self._writer
+
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        old = self._current()
+        new = str(int(old) + 1)
+        shutil.rmtree(self.root / new, ignore_errors=True)
+        (self.root / new).mkdir()
+        fresh = tantivy.Index(self.schema, path=str(self.root / new))
+        writer = fresh.writer(heap_size=WRITER_HEAP, num_threads=1)
+        count = 0
+        for doc in documents:
+            writer.add_document(self._document(doc))
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        with self._lock:
+            self._writer = None
+            self._switch(new)
+            self._index = self._open()
+        shutil.rmtree(self.root / old, ignore_errors=True)
+        return count
+
+    # -- reading ----------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        index = self._fresh()
+        index.reload()
+        searcher = index.searcher()
+        engine_query = self._query(query)
+        kwargs = {}
+        if query.sort != "relevance":
+            kwargs = {"order_by_field": "date_key",
+                      "order": tantivy.Order.Asc if query.sort == "date" else tantivy.Order.Desc}
+        found = searcher.search(engine_query, limit=query.size, offset=query.offset, count=True, **kwargs)
+        hits = [self._hit(searcher, score, address, query.clauses) for score, address in found.hits]
+        return SearchResult(total=found.count or 0, hits=hits, facets=self._facets(searcher, engine_query))
+
+    def _hit(self, searcher, score, address, clauses: tuple[Clause, ...]) -> Hit:  # type: ignore[no-untyped-def]
+        stored = searcher.doc(address)
+        key = stored.get_first("date_key") or 0
+        body = bytes(stored.get_first("body") or b"").decode("utf-8")
+        title = stored.get_first("title") or ""
+        return Hit(
+            id=stored.get_first("id"), archive_number=stored.get_first("archive_number"),
+            title=title, score=float(score) if isinstance(score, float) else 0.0,
+            type=stored.get_first("type"), customer=stored.get_first("customer") or None,
+            document_date=date(key // 10000, key // 100 % 100, key % 100) if key else None,
+            highlights=snippets(f"{title}\n{body}", clauses))
+
+    def _facets(self, searcher, engine_query) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+        spec = {"type": {"terms": {"field": "type", "size": 50}},
+                "year": {"terms": {"field": "year", "size": 200}}}
+        result = searcher.aggregate(engine_query, spec)
+        facets: dict[str, dict[str, int]] = {}
+        for name in spec:
+            buckets = result.get(name, {}).get("buckets", [])
+            facets[name] = {str(int(b["key"]) if name == "year" else b["key"]): int(b["doc_count"])
+                            for b in buckets if not (name == "year" and int(b["key"]) == 0)}
+        return facets
+
+    def _query(self, q: SearchQuery) -> Query:
+        s = self.schema
+        parts: list[tuple[Occur, Query]] = [
+            (Occur.Must, Query.range_query(s, "secrecy", FieldType.Integer, q.clearance, None))]
+        for clause in q.clauses:
+            occur = Occur.MustNot if clause.exclude else Occur.Must
+            parts.append((occur, self._clause(clause)))
+        for field_name in ("customer", "type", "term", "status"):
+            value = getattr(q, field_name)
+            if value:
+                parts.append((Occur.Must, Query.term_query(s, field_name, value)))
+        if q.year:
+            parts.append((Occur.Must, Query.term_query(s, "year", q.year)))
+        if q.date_from or q.date_to:
+            low = date_key(q.date_from) if q.date_from else 1
+            high = date_key(q.date_to) if q.date_to else 99991231
+            parts.append((Occur.Must, Query.range_query(s, "date_key", FieldType.Integer, low, high)))
+        return Query.boolean_query(parts)
+
+    def _clause(self, clause: Clause) -> Query:
+        if len(clause.terms) == 1:
+            return Query.term_query(self.schema, "terms", clause.terms[0])
+        return Query.phrase_query(self.schema, "terms", list(clause.terms))
+
+    def ids(self) -> set[str]:
+        index = self._fresh()
+        index.reload()
+        searcher = index.searcher()
+        total = searcher.num_docs
+        if total == 0:
+            return set()
+        found = searcher.search(Query.all_query(), limit=total, count=False)
+        return {searcher.doc(address).get_first("id") for _, address in found.hits}
+
+    def check(self) -> None:
+        if not os.access(self.root, os.W_OK):
+            raise SearchUnavailable(f"index folder {self.root} is not writable")
+
+    def close(self) -> None:
+        with self._lock:
+            self._writer = None
