@@ -116,10 +116,11 @@ def make_user(ctx: Container, username: str, *, role: str = "clerk", clearance: 
 class LiveServer:
     """The real application under uvicorn on a free loopback port."""
 
-    def __init__(self, ctx: Container) -> None:
+    def __init__(self, ctx: Container, *, app=None) -> None:  # type: ignore[no-untyped-def]
         from services.api.app import create_app
 
-        config = uvicorn.Config(create_app(ctx.settings, container=ctx), host="127.0.0.1", port=0,
+        app = app or create_app(ctx.settings, container=ctx)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0,
                                 log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -1,0 +1,188 @@
+"""OpenSearch adapter (production): CJK bigram analysis, keyword fields for
+filters, an alias so a rebuild switches atomically, bulk writes, exact totals,
+and search_after for pages past the result window."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, Iterable, Iterator
+
+from opensearchpy import OpenSearch, helpers
+from opensearchpy.exceptions import NotFoundError, OpenSearchException
+
+from shared.domain.errors import SearchUnavailable
+from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
+from services.search.highlight import snippets
+from services.search.query import Clause
+
+WINDOW = 10_000  # OpenSearch's max_result_window
+ANALYSIS = {"analyzer": {"cjk_text": {
+    "type": "custom", "tokenizer": "standard", "filter": ["cjk_width", "lowercase", "cjk_bigram"]}}}
+KEYWORDS = ("id", "archive_number", "customer", "type", "term", "status", "tags")
+MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        **{name: {"type": "keyword", "copy_to": "all"} if name in ("archive_number", "tags")
+           else {"type": "keyword"} for name in KEYWORDS},
+        "title": {"type": "text", "analyzer": "cjk_text", "copy_to": "all"},
+        "text": {"type": "text", "analyzer": "cjk_text", "copy_to": "all"},
+        "all": {"type": "text", "analyzer": "cjk_text"},
+        "year": {"type": "integer"},
+        "document_date": {"type": "date", "format": "strict_date"},
+        "secrecy": {"type": "integer"},
+    },
+}
+
+
+class OpenSearchIndex(SearchIndex):
+    name = "opensearch"
+
+    def __init__(self, url: str, *, alias: str = "dangan", client: OpenSearch | None = None) -> None:
+        self.alias = alias
+        self.client = client or OpenSearch(hosts=[url], timeout=30, max_retries=2,
+                                           retry_on_timeout=True)
+        with _translated():
+            self._ensure()
+
+    def _ensure(self) -> None:
+        self.client.indices.put_index_template(name=f"{self.alias}-template", body={
+            "index_patterns": [f"{self.alias}-*"],
+            "template": {"settings": {"analysis": ANALYSIS, "number_of_shards": 1,
+                                      "number_of_replicas": 0},
+                         "mappings": MAPPINGS}})
+        if not self.client.indices.exists_alias(name=self.alias):
+            first = f"{self.alias}-{int(time.time() * 1000)}"
+            self.client.indices.create(index=first, body={"aliases": {self.alias: {}}})
+
+    # -- writing ----------------------------------------------------------
+    @staticmethod
+    def _source(doc: IndexedDocument) -> dict[str, Any]:
+        return {"id": doc.id, "archive_number": doc.archive_number, "title": doc.title,
+                "text": doc.text, "customer": doc.customer or "", "type": doc.type,
+                "term": doc.term, "status": doc.status, "tags": list(doc.tags),
+                "year": doc.year or 0, "secrecy": doc.secrecy,
+                "document_date": doc.document_date.isoformat() if doc.document_date else None}
+
+    def upsert(self, documents: Iterable[IndexedDocument]) -> None:
+        actions = ({"_op_type": "index", "_index": self.alias, "_id": d.id, "_source": self._source(d)}
+                   for d in documents)
+        with _translated():
+            helpers.bulk(self.client, actions, refresh="wait_for")
+
+    def delete(self, ids: Iterable[str]) -> None:
+        actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
+        with _translated():
+            helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
+
+    def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
+        fresh = f"{self.alias}-{int(time.time() * 1000)}"
+        with _translated():
+            self.client.indices.create(index=fresh, body={"settings": {"refresh_interval": "-1"}})
+            count, _ = helpers.bulk(self.client, (
+                {"_op_type": "index", "_index": fresh, "_id": d.id, "_source": self._source(d)}
+                for d in documents), chunk_size=500)
+            self.client.indices.put_settings(index=fresh, body={"refresh_interval": "1s"})
+            self.client.indices.refresh(index=fresh)
+            old = list(self.client.indices.get_alias(name=self.alias))
+            self.client.indices.update_aliases(body={"actions": [
+                *({"remove": {"index": name, "alias": self.alias}} for name in old),
+                {"add": {"index": fresh, "alias": self.alias}}]})
+            for name in old:
+                self.client.indices.delete(index=name)
+        return count
+
+    # -- reading ----------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        body: dict[str, Any] = {
+            "query": self._query(query), "track_total_hits": True, "size": query.size,
+            "sort": self._sort(query),
+            "aggs": {"type": {"terms": {"field": "type", "size": 50}},
+                     "year": {"terms": {"field": "year", "size": 200}}}}
+        with _translated():
+            if query.offset + query.size <= WINDOW:
+                response = self.client.search(index=self.alias, body={**body, "from": query.offset})
+            else:
+                response = self._deep(body, query.offset)
+        hits = [self._hit(h, query.clauses) for h in response["hits"]["hits"]]
+        return SearchResult(total=response["hits"]["total"]["value"], hits=hits,
+                            facets=_facets(response.get("aggregations", {})))
+
+    def _deep(self, body: dict[str, Any], offset: int) -> dict[str, Any]:
+        """Walk to ``offset`` with search_after, fetching ids only, then read the page."""
+        skip = dict(body, size=1000, _source=False)
+        skip.pop("aggs")
+        after = None
+        while offset > 0:
+            step = dict(skip, size=min(1000, offset), **({"search_after": after} if after else {}))
+            rows = self.client.search(index=self.alias, body=step)["hits"]["hits"]
+            if not rows:
+                break
+            after, offset = rows[-1]["sort"], offset - len(rows)
+        return self.client.search(index=self.alias, body=dict(body, **({"search_after": after} if after else {})))
+
+    @staticmethod
+    def _sort(query: SearchQuery) -> list[Any]:
+        if query.sort == "relevance":
+            return ["_score", {"id": "asc"}]
+        order = "asc" if query.sort == "date" else "desc"
+        return [{"document_date": {"order": order, "missing": "_last" if order == "desc" else "_first"}},
+                {"id": "asc"}]
+
+    def _query(self, q: SearchQuery) -> dict[str, Any]:
+        filters: list[dict[str, Any]] = [{"range": {"secrecy": {"gte": q.clearance}}}]
+        for name in ("customer", "type", "term", "status", "year"):
+            value = getattr(q, name)
+            if value:
+                filters.append({"term": {name: value}})
+        if q.date_from or q.date_to:
+            span = {k: v.isoformat() for k, v in (("gte", q.date_from), ("lte", q.date_to)) if v}
+            filters.append({"range": {"document_date": span}})
+        must = [_phrase(c) for c in q.clauses if not c.exclude] or [{"match_all": {}}]
+        must_not = [_phrase(c) for c in q.clauses if c.exclude]
+        return {"bool": {"must": must, "must_not": must_not, "filter": filters}}
+
+    @staticmethod
+    def _hit(raw: dict[str, Any], clauses: tuple[Clause, ...]) -> Hit:
+        source = raw["_source"]
+        day = source.get("document_date")
+        return Hit(id=source["id"], archive_number=source["archive_number"], title=source["title"],
+                   score=float(raw.get("_score") or 0.0), type=source["type"],
+                   customer=source.get("customer") or None,
+                   document_date=date.fromisoformat(day) if day else None,
+                   highlights=snippets(f"{source['title']}\n{source['text']}", clauses))
+
+    def ids(self) -> set[str]:
+        with _translated():
+            return {h["_id"] for h in helpers.scan(self.client, index=self.alias, _source=False,
+                                                   query={"query": {"match_all": {}}})}
+
+    def check(self) -> None:
+        with _translated():
+            self.client.cluster.health(timeout="5s")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _phrase(clause: Clause) -> dict[str, Any]:
+    return {"match_phrase": {"all": {"query": clause.raw}}}
+
+
+def _facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
+    facets: dict[str, dict[str, int]] = {}
+    for name in ("type", "year"):
+        buckets = aggregations.get(name, {}).get("buckets", [])
+        facets[name] = {str(b["key"]): b["doc_count"] for b in buckets
+                        if not (name == "year" and b["key"] == 0)}
+    return facets
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except NotFoundError as exc:
+        raise SearchUnavailable(f"search index missing: {exc}") from exc
+    except OpenSearchException as exc:
+        raise SearchUnavailable(f"OpenSearch failed: {exc}") from exc

@@ -1,0 +1,121 @@
+"""Upload real files, let the workers extract and index them, find them through
+GET /api/v1/search (embedded engine; the engine suite covers OpenSearch)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from shared.bootstrap import Container
+from shared.db.models import PageText
+from shared.jobs.runner import Worker
+from services.api.cli.jobs import handlers
+from services.search import SearchIndex, build_index
+from tests import samples
+from tests.conftest import LiveServer, login, make_user
+
+
+@pytest.fixture
+def index(container: Container) -> Iterator[SearchIndex]:
+    engine = build_index(container.settings)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def api(container: Container, index: SearchIndex) -> Iterator[httpx.Client]:
+    from services.api.app import create_app
+
+    make_user(container, "clerk1", role="clerk", clearance=1)
+    with LiveServer(container, app=create_app(container.settings, container=container,
+                                              index=index)) as url:
+        client = login(url, "clerk1")
+        yield client
+        client.close()
+
+
+def drain(container: Container, index: SearchIndex) -> int:
+    return Worker(container, handlers(container, index), lease_seconds=60).drain()
+
+
+def upload(client: httpx.Client, path: Path, **fields: str) -> dict:
+    data = {"type": "contract", "title": "档案", "document_date": "2024-03-15", **fields}
+    with path.open("rb") as handle:
+        response = client.post("/api/v1/documents", files={"file": (path.name, handle)}, data=data)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def search(client: httpx.Client, q: str, **params: str) -> dict:
+    response = client.get("/api/v1/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_text_pdf_is_found_from_its_text_layer_without_ocr(
+        api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    document = upload(api, samples.make_pdf(tmp_path, text="甲方 鹭洲贸易 Lease agreement"))
+    drain(container, index)
+    found = search(api, "鹭洲贸易")
+    assert [h["id"] for h in found["hits"]] == [document["id"]]
+    assert "<em>鹭洲贸易</em>" in found["hits"][0]["highlights"][0]
+    with container.uow() as uow:
+        sources = uow.session.scalars(select(PageText.source)).all()
+    assert sources == ["text_layer"]
+    assert api.get(f"/api/v1/documents/{document['id']}").json()["extraction_state"] == "done"
+
+
+def test_ocred_chinese_and_english_words_are_found_in_a_scan(
+        api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    document = upload(api, samples.make_jpeg(tmp_path, text="房屋租赁合同\n甲方 厦门港务\nInvoice total"))
+    drain(container, index)
+    for word in ("租赁", "厦门", "invoice"):
+        assert [h["id"] for h in search(api, word)["hits"]] == [document["id"]], word
+
+
+def test_a_word_on_page_two_of_a_tiff_is_found(api: httpx.Client, container: Container,
+                                               index: SearchIndex, tmp_path: Path) -> None:
+    tiff = samples.make_tiff(tmp_path, pages=2, texts=["第一页 营业执照", "第二页 担保协议"])
+    document = upload(api, tiff, type="business_licence")
+    drain(container, index)
+    found = search(api, "担保")
+    assert [h["id"] for h in found["hits"]] == [document["id"]]
+    with container.uow() as uow:
+        pages = uow.session.scalars(select(PageText.page).where(PageText.text.contains("担保"))).all()
+    assert pages == [2]
+
+
+def test_an_image_only_pdf_is_found(api: httpx.Client, container: Container, index: SearchIndex,
+                                    tmp_path: Path) -> None:
+    document = upload(api, samples.make_scanned_pdf(tmp_path, text="借款合同 乙方 同安建材"))
+    drain(container, index)
+    assert [h["id"] for h in search(api, "借款")["hits"]] == [document["id"]]
+
+
+def test_filters_exclusions_and_facets_through_the_api(
+        api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    a = upload(api, samples.make_pdf(tmp_path, seed=1, text="租赁合同 担保条款"),
+               document_date="2023-01-05")
+    b = upload(api, samples.make_pdf(tmp_path, seed=2, text="租赁合同 普通条款"), type="other",
+               document_date="2024-01-05")
+    drain(container, index)
+    both = search(api, "租赁合同")
+    assert both["total"] == 2
+    assert both["facets"] == {"type": {"contract": 1, "other": 1}, "year": {"2023": 1, "2024": 1}}
+    assert [h["id"] for h in search(api, "租赁合同 -担保")["hits"]] == [b["id"]]
+    assert [h["id"] for h in search(api, "租赁合同", year="2023")["hits"]] == [a["id"]]
+    assert [h["id"] for h in search(api, "租赁合同", type="other")["hits"]] == [b["id"]]
+    assert [h["id"] for h in search(api, "", sort="-date")["hits"]] == [b["id"], a["id"]]
+    for hit in both["hits"]:
+        assert any("<em>租赁合同</em>" in h for h in hit["highlights"])
+
+
+def test_search_needs_a_token_and_refuses_bad_parameters(api: httpx.Client) -> None:
+    assert httpx.get(f"{api.base_url}/api/v1/search", params={"q": "x"}).status_code == 401
+    bad = api.get("/api/v1/search", params={"q": "x", "sort": "random"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+    only_minus = api.get("/api/v1/search", params={"q": "-担保"})
+    assert only_minus.status_code == 422 and only_minus.json()["error"]["code"] == "only_exclusions"

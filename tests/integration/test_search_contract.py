@@ -1,0 +1,161 @@
+"""One behaviour suite for every SearchIndex: the embedded engine and a real
+OpenSearch node (started by `make test`; skipped, with the reason on the
+summary line, only where Java or Maven is missing)."""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from services.search import IndexedDocument, SearchIndex, SearchQuery, parse
+from services.search.embedded import EmbeddedIndex
+
+OPENSEARCH_URL = os.environ.get("DANGAN_TEST_OPENSEARCH_URL")
+OPENSEARCH_MISSING = os.environ.get("DANGAN_TEST_OPENSEARCH_MISSING", "")
+
+
+@pytest.fixture(params=["embedded", "opensearch"])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+    if request.param == "embedded":
+        engine: SearchIndex = EmbeddedIndex(tmp_path / "index")
+    else:
+        if not OPENSEARCH_URL:
+            reason = OPENSEARCH_MISSING or "DANGAN_TEST_OPENSEARCH_URL is not set"
+            if os.environ.get("CI") and not OPENSEARCH_MISSING:
+                pytest.fail(reason)
+            pytest.skip(f"OPENSEARCH suite skipped: {reason}")
+        from services.search.opensearch import OpenSearchIndex
+
+        engine = OpenSearchIndex(OPENSEARCH_URL, alias=f"t-{uuid.uuid4().hex[:12]}")
+    yield engine
+    engine.close()
+
+
+def doc(id: str, text: str, *, title: str = "档案", type: str = "contract", secrecy: int = 3,
+        customer: str = "C001", day: date = date(2024, 3, 1), status: str = "archived",
+        term: str = "long") -> IndexedDocument:
+    return IndexedDocument(id=id, archive_number=f"KH01-{day.year}-D30-HT-{id}", title=title,
+                           text=text, type=type, secrecy=secrecy, status=status, term=term,
+                           customer=customer, document_date=day)
+
+
+CORPUS = [
+    doc("00001", "甲方：厦门鹭洲贸易有限公司 乙方：同安建材 签订房屋租赁合同。Lease contract."),
+    doc("00002", "合作意向书：双方同意合作。甲乙双方就货物买卖达成一致。", type="correspondence",
+        day=date(2023, 5, 2), term="short"),
+    doc("00003", "营业执照 统一社会信用代码 91350200 厦门鹭洲贸易", type="business_licence",
+        customer="C002", day=date(2021, 1, 9), term="short"),
+    doc("00004", "Credit report for the guarantor. 担保 合同 金额 100 万元", type="credit_report",
+        secrecy=2, day=date(2022, 7, 7), term="short"),
+    doc("00005", "秘密 借款合同 甲方 鹭洲", secrecy=1, day=date(2024, 11, 11)),
+]
+
+
+def ids(index: SearchIndex, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
+    result = index.search(SearchQuery(clauses=parse(q), clearance=filters.pop("clearance", 1),
+                                      size=50, **filters))
+    assert result.total == len(result.hits)
+    return sorted(h.id for h in result.hits)
+
+
+@pytest.fixture
+def loaded(index: SearchIndex) -> SearchIndex:
+    index.upsert(CORPUS)
+    return index
+
+
+def test_a_two_character_chinese_word_matches(loaded: SearchIndex) -> None:
+    assert ids(loaded, "合同") == ["00001", "00004", "00005"]
+    assert ids(loaded, "甲方") == ["00001", "00005"]
+    assert ids(loaded, "鹭洲") == ["00001", "00003", "00005"]
+
+
+def test_scattered_characters_do_not_match(loaded: SearchIndex) -> None:
+    # 00002 has 合 (合作) and 同 (同意) but never 合同 together
+    assert "00002" not in ids(loaded, "合同")
+    assert ids(loaded, "甲同") == []
+
+
+def test_a_longer_chinese_word_matches_as_a_whole(loaded: SearchIndex) -> None:
+    assert ids(loaded, "鹭洲贸易") == ["00001", "00003"]
+    assert ids(loaded, "租赁合同") == ["00001"]
+    assert ids(loaded, "借款合同") == ["00005"]
+
+
+def test_english_words_are_case_insensitive(loaded: SearchIndex) -> None:
+    assert ids(loaded, "LEASE") == ["00001"]
+    assert ids(loaded, "guarantor") == ["00004"]
+
+
+def test_quoted_phrases_need_adjacent_words(loaded: SearchIndex) -> None:
+    assert ids(loaded, '"lease contract"') == ["00001"]
+    assert ids(loaded, '"contract lease"') == []
+    assert ids(loaded, '"credit report"') == ["00004"]
+
+
+def test_all_words_are_required(loaded: SearchIndex) -> None:
+    assert ids(loaded, "合同 甲方") == ["00001", "00005"]
+    assert ids(loaded, "合同 guarantor") == ["00004"]
+
+
+def test_minus_excludes_a_word(loaded: SearchIndex) -> None:
+    assert ids(loaded, "合同 -担保") == ["00001", "00005"]
+    assert ids(loaded, "鹭洲 -营业执照 -借款") == ["00001"]
+
+
+def test_filters_by_customer_type_year_dates_term_and_status(loaded: SearchIndex) -> None:
+    assert ids(loaded, "鹭洲", customer="C002") == ["00003"]
+    assert ids(loaded, "合同", type="credit_report") == ["00004"]
+    assert ids(loaded, "", year=2024) == ["00001", "00005"]
+    assert ids(loaded, "", date_from=date(2022, 1, 1), date_to=date(2023, 12, 31)) == ["00002", "00004"]
+    assert ids(loaded, "", term="short") == ["00002", "00003", "00004"]
+    assert ids(loaded, "", status="due") == []
+
+
+def test_clearance_hides_more_sensitive_documents(loaded: SearchIndex) -> None:
+    assert ids(loaded, "合同", clearance=1) == ["00001", "00004", "00005"]
+    assert ids(loaded, "合同", clearance=2) == ["00001", "00004"]
+    assert ids(loaded, "合同", clearance=3) == ["00001"]
+    hidden = loaded.search(SearchQuery(clauses=parse("借款"), clearance=2))
+    assert hidden.total == 0 and hidden.hits == []
+    assert sum(hidden.facets["type"].values()) == 0 and sum(hidden.facets["year"].values()) == 0
+
+
+def test_facets_count_by_type_and_year(loaded: SearchIndex) -> None:
+    result = loaded.search(SearchQuery(clauses=parse("合同"), clearance=1))
+    assert result.facets["type"] == {"contract": 2, "credit_report": 1}
+    assert result.facets["year"] == {"2024": 2, "2022": 1}
+
+
+def test_every_hit_carries_a_highlight_from_the_original_text(loaded: SearchIndex) -> None:
+    result = loaded.search(SearchQuery(clauses=parse('鹭洲 "lease contract"'), clearance=1))
+    assert [h.id for h in result.hits] == ["00001"]
+    highlight = " ".join(result.hits[0].highlights)
+    assert "<em>鹭洲</em>" in highlight and "<em>Lease contract</em>" in highlight
+
+
+def test_sort_by_date_and_pagination(loaded: SearchIndex) -> None:
+    newest = loaded.search(SearchQuery(clearance=1, sort="-date", size=2))
+    assert newest.total == 5 and [h.id for h in newest.hits] == ["00005", "00001"]
+    oldest = loaded.search(SearchQuery(clearance=1, sort="date", size=2, page=2))
+    assert [h.id for h in oldest.hits] == ["00002", "00001"]
+    assert loaded.search(SearchQuery(clearance=1, sort="date", size=2, page=3)).hits[0].id == "00005"
+
+
+def test_upsert_replaces_and_delete_removes(loaded: SearchIndex) -> None:
+    loaded.upsert([doc("00001", "改写后的内容 没有那个词")])
+    assert ids(loaded, "租赁合同") == []
+    assert ids(loaded, "改写") == ["00001"]
+    loaded.delete(["00001"])
+    assert ids(loaded, "改写") == []
+    assert loaded.ids() == {"00002", "00003", "00004", "00005"}
+
+
+def test_rebuild_switches_to_a_fresh_index(loaded: SearchIndex) -> None:
+    assert loaded.rebuild(iter(CORPUS[:2])) == 2
+    assert loaded.ids() == {"00001", "00002"}
+    assert ids(loaded, "合同") == ["00001"]
