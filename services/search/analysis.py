@@ -19,7 +19,8 @@ _CJK = (
     "\U00020000-\U0002fa1f"  # extensions B–F
     "\u3007"  # 〇
 )
-_TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_]+)", re.UNICODE)
+# a word is a run of letters and digits that are not CJK: "第3条" is 第, 3, 条
+_TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)", re.UNICODE)
 
 
 @dataclass(frozen=True)

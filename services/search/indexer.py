@@ -19,16 +19,22 @@ PAGE_BREAK = "\n\n"
 BATCH = 500
 
 
-def indexed_document(session: Session, document: Document) -> IndexedDocument:
-    latest = document.versions[-1].number if document.versions else 0
-    pages = session.scalars(select(PageText.text).where(
-        PageText.document_id == document.id, PageText.version == latest).order_by(PageText.page))
-    return IndexedDocument(
-        id=document.id, archive_number=document.archive_number, title=document.title,
-        text=PAGE_BREAK.join(pages), type=document.type, secrecy=document.secrecy,
-        status=document.status, term=document.retention_term,
-        customer=document.customer.code if document.customer else None,
-        document_date=document.document_date, tags=tuple(document.tags or ()))
+def indexed_documents(session: Session, documents: list[Document]) -> list[IndexedDocument]:
+    """Index entries for ``documents``, their latest versions' pages read in one query."""
+    latest = {d.id: d.versions[-1].number for d in documents if d.versions}
+    pages: dict[str, list[str]] = {}
+    if latest:
+        rows = session.execute(
+            select(PageText.document_id, PageText.version, PageText.text)
+            .where(PageText.document_id.in_(list(latest))).order_by(PageText.document_id, PageText.page))
+        for document_id, version, text in rows:
+            if latest[document_id] == version:
+                pages.setdefault(document_id, []).append(text)
+    return [IndexedDocument(
+        id=d.id, archive_number=d.archive_number, title=d.title,
+        text=PAGE_BREAK.join(pages.get(d.id, [])), type=d.type, secrecy=d.secrecy,
+        status=d.status, term=d.retention_term, customer=d.customer.code if d.customer else None,
+        document_date=d.document_date, tags=tuple(d.tags or ())) for d in documents]
 
 
 class IndexHandler:
@@ -43,7 +49,7 @@ class IndexHandler:
             document = uow.session.get(Document, document_id)
             entry = None
             if document is not None and document.status != "destroyed":
-                entry = indexed_document(uow.session, document)
+                entry = indexed_documents(uow.session, [document])[0]
         if entry is None:
             self.index.delete([document_id])
         else:
@@ -61,7 +67,7 @@ def all_documents(ctx: Container) -> Iterator[IndexedDocument]:
             batch = uow.session.scalars(
                 select(Document).where(Document.id > last, Document.status != "destroyed")
                 .order_by(Document.id).limit(BATCH)).all()
-            entries = [indexed_document(uow.session, d) for d in batch]
+            entries = indexed_documents(uow.session, list(batch))
         if not entries:
             return
         yield from entries
