@@ -20,6 +20,8 @@ _CJK = (
     "\u3007"  # 〇
 )
 # a word is a run of letters and digits that are not CJK: "第3条" is 第, 3, 条
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+CJK_CLASS = _CJK
 _TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+)", re.UNICODE)
 
 
@@ -51,6 +53,10 @@ def terms(text: str) -> list[str]:
 def analysed(text: str) -> str:
     """Index terms joined by spaces, for engines given a whitespace tokenizer."""
     return " ".join(terms(text))
+
+
+def is_cjk(term: str) -> bool:
+    return bool(_CJK_CHAR.match(term))
 
 
 def fold(word: str) -> str:

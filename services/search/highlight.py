@@ -3,9 +3,11 @@ stand in sequence — the same tokens the engine matched, so every hit gets the
 passage that made it a hit."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 
-from services.search.analysis import tokens
+from services.search.analysis import CJK_CLASS, is_cjk, tokens
 from services.search.query import Clause
 
 CONTEXT = 40
@@ -13,13 +15,45 @@ MAX_SNIPPETS = 3
 
 
 def spans(text: str, clauses: tuple[Clause, ...]) -> list[tuple[int, int]]:
-    """(start, end) offsets in ``text`` of every match of a required clause."""
+    """(start, end) offsets in ``text`` of every match of a required clause.
+
+    A regular expression rebuilt from the clause's terms finds matches at C
+    speed; only if it finds none (text that folds unusually, e.g. full-width
+    letters) are the tokens compared one by one."""
+    wanted = [c for c in clauses if not c.exclude]
+    found = [(m.start(), m.end()) for c in wanted for m in _pattern(c.terms).finditer(text)]
+    return sorted(found) if found or not wanted else _token_spans(text, wanted)
+
+
+@lru_cache(maxsize=1024)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
+    pieces: list[str] = []
+    run = ""
+    for term in terms:
+        if is_cjk(term) and len(term) == 2 and run and run[-1] == term[0]:
+            run += term[1]  # the next bigram of the same Chinese run
+            continue
+        if run:
+            pieces.append(_cjk(run))
+        run = term if is_cjk(term) else ""
+        if not run:
+            pieces.append(rf"(?<![^\W_{CJK_CLASS}]){re.escape(term)}(?![^\W_{CJK_CLASS}])")
+    if run:
+        pieces.append(_cjk(run))
+    return re.compile(r"[\W_]*".join(pieces), re.IGNORECASE)
+
+
+def _cjk(run: str) -> str:
+    escaped = re.escape(run)
+    # a lone character is a term only where it stands alone, not inside a run
+    return rf"(?<![{CJK_CLASS}]){escaped}(?![{CJK_CLASS}])" if len(run) == 1 else escaped
+
+
+def _token_spans(text: str, clauses: list[Clause]) -> list[tuple[int, int]]:
     toks = tokens(text)
     words = [t.text for t in toks]
     found: list[tuple[int, int]] = []
     for clause in clauses:
-        if clause.exclude:
-            continue
         n = len(clause.terms)
         for i in range(len(words) - n + 1):
             if tuple(words[i:i + n]) == clause.terms:

@@ -55,3 +55,15 @@ def test_snippets_mark_every_match_and_escape_html() -> None:
 def test_snippets_ignore_excluded_words_and_scattered_characters() -> None:
     assert snippets("合作 同意 担保", parse("合同")) == []
     assert snippets("合同 担保", parse("合同 -担保")) == ["<em>合同</em> 担保"]
+
+
+@pytest.mark.parametrize("query", ["合同", "租赁合同", '"lease contract"', "33", "第", "鹭洲 Lease",
+                                   "ABC鹭洲", "contract"])
+def test_fast_highlight_spans_agree_with_the_tokens(query: str) -> None:
+    from services.search.highlight import _token_spans, spans
+
+    text = ("第 3 条 甲方：厦门鹭洲贸易 Lease  Contract, lease-contract; 附件33合同清单ABC鹭洲 "
+            "租赁合同书 合作 同意 contracts Contract.")
+    clauses = parse(query)
+    assert spans(text, clauses) == _token_spans(text, list(clauses))
+    assert spans(text, clauses)
