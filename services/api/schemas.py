@@ -48,6 +48,7 @@ class VersionOut(BaseModel):
     original_filename: str
     page_count: int | None
     extraction_state: str
+    extraction_error: str | None = None
     created_by: str
     created_at: datetime
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from shared.bootstrap import Container
-from shared.db.models import PageText
+from shared.db.models import Job, PageText
 from shared.jobs.runner import Worker
 from services.api.cli.jobs import handlers
 from services.search import SearchIndex, build_index
@@ -119,3 +119,27 @@ def test_search_needs_a_token_and_refuses_bad_parameters(api: httpx.Client) -> N
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
     only_minus = api.get("/api/v1/search", params={"q": "-担保"})
     assert only_minus.status_code == 422 and only_minus.json()["error"]["code"] == "only_exclusions"
+
+
+def test_a_job_that_keeps_failing_is_parked_with_its_error(
+        api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    from shared.db.models import DocumentVersion
+
+    document = upload(api, samples.make_pdf(tmp_path))
+    with container.uow() as uow:  # the stored object vanishes: extraction cannot succeed
+        key = uow.session.scalars(select(DocumentVersion.object_key)).one()
+    container.store.delete(key)
+    worker = Worker(container, handlers(container, index), lease_seconds=60)
+    with container.transaction() as session:
+        session.execute(Job.__table__.update().values(max_attempts=2))
+    for _ in range(2):
+        worker.run_once()
+        with container.transaction() as session:  # skip the back-off wait
+            session.execute(Job.__table__.update().values(run_after=Job.created_at))
+    state = api.get(f"/api/v1/documents/{document['id']}").json()
+    assert state["extraction_state"] == "failed"
+    assert "not found" in state["versions"][0]["extraction_error"]
+    listing = api.get("/api/v1/jobs").json()
+    assert listing["counts"]["extract"] == {"parked": 1}
+    assert listing["parked"][0]["payload"]["document_id"] == document["id"]
+    assert api.post(f"/api/v1/jobs/{listing['parked'][0]['id']}/retry").json() == {"requeued": 1}

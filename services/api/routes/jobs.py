@@ -1,0 +1,30 @@
+"""GET /api/v1/jobs: the background work, and what was parked with its error."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from shared.db.models import Job
+from shared.jobs.queue import PARKED, counts, retry_parked
+from services.api.deps import ContainerDep, CurrentUser
+
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+
+
+@router.get("")
+def jobs(ctx: ContainerDep, user: CurrentUser,
+         limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
+    with ctx.uow() as uow:
+        parked = uow.session.scalars(select(Job).where(Job.state == PARKED)
+                                     .order_by(Job.id.desc()).limit(limit)).all()
+        return {"counts": counts(uow.session),
+                "parked": [{"id": j.id, "kind": j.kind, "payload": j.payload, "attempts": j.attempts,
+                            "error": j.last_error, "updated_at": j.updated_at} for j in parked]}
+
+
+@router.post("/{job_id}/retry")
+def retry(job_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+    with ctx.transaction() as session:
+        return {"requeued": retry_parked(session, job_id=job_id)}
