@@ -14,7 +14,7 @@ from shared.bootstrap import Container
 from shared.db.models import Document, DocumentVersion, PageText
 from shared.domain.errors import NotFound
 from shared.jobs.queue import INDEX, Claimed, enqueue
-from services.ingest.ocr_pool import OcrPool
+from services.ingest.ocr import OcrPool
 from services.ingest.pages import Page, preview, split_pages
 
 log = logging.getLogger(__name__)

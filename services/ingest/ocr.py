@@ -19,6 +19,7 @@ Try it on a file: ``.venv/bin/python -m services.ingest.ocr rapidocr page.png``.
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import re
 import shutil
@@ -76,11 +77,16 @@ def _tesseract_languages(binary: str) -> frozenset[str]:
 
 
 class TesseractEngine:
-    """The ``tesseract`` CLI: PNG on stdin, text on stdout, one thread."""
+    """The ``tesseract`` CLI: PNG on stdin, text on stdout, one thread.
+
+    ``--psm 6`` (one uniform block of text) measured a lower CER than the
+    default ``--psm 3`` on bench/ocr.py's pages (5.9 % vs 8.4 % on Chinese with
+    chi_sim+eng; 1.5 % vs 4.7 % with chi_sim alone). It reads a multi-column
+    page line by line across the columns."""
 
     name = "tesseract"
 
-    def __init__(self, *, languages: str = "chi_sim+eng", psm: int = 3,
+    def __init__(self, *, languages: str = "chi_sim+eng", psm: int = 6,
                  binary: str = "tesseract", timeout: float = 300.0) -> None:
         path = shutil.which(binary)
         if path is None:
@@ -100,9 +106,16 @@ class TesseractEngine:
 
     def recognise(self, image: Image.Image) -> str:
         buffer = io.BytesIO()
-        image.save(buffer, "PNG", dpi=image.info.get("dpi", (300, 300)))
+        image.save(buffer, "PNG", dpi=image.info.get("dpi", (300, 300)), compress_level=0)
+        return self._run(self.command, buffer.getvalue())
+
+    def recognise_file(self, path: Path) -> str:
+        """A page already on disk goes to tesseract as it is: no decode and re-encode."""
+        return self._run([self.command[0], str(path), *self.command[2:]], None)
+
+    def _run(self, command: list[str], stdin: bytes | None) -> str:
         try:
-            done = subprocess.run(self.command, input=buffer.getvalue(), capture_output=True,
+            done = subprocess.run(command, input=stdin, capture_output=True,
                                   env=self.env, timeout=self.timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise OcrFailed(f"tesseract took over {self.timeout:.0f} s") from exc
@@ -204,20 +217,46 @@ def _init_worker(name: str) -> None:
 
 def _recognise_one(page: PageInput) -> str:
     assert _worker is not None, "worker not initialised"
+    if isinstance(page, Path) and hasattr(_worker, "recognise_file"):
+        return _worker.recognise_file(page)
     return _worker.recognise(_open(page))
+
+
+class OcrPool:
+    """OCR processes that live as long as their owner (a worker): each builds
+    its engine — and loads its models — once, then serves page after page."""
+
+    def __init__(self, engine_name: str, workers: int = 0) -> None:
+        engine(engine_name)  # an unknown or uninstalled engine fails here, by name
+        self.engine_name = engine_name
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def recognise(self, pages: list[PageInput]) -> list[str]:
+        """Texts of ``pages`` (PNG/JPEG/TIFF bytes or file paths), in order."""
+        if not pages:
+            return []
+        if self._pool is None:
+            # forkserver: children start clean even when the parent runs threads
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker, initargs=(self.engine_name,))
+        return list(self._pool.map(_recognise_one, pages))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def recognise_pages(engine_name: str, images: list[PageInput],
                     workers: int | None = None) -> list[str]:
-    """OCR pages (PNG/JPEG/TIFF bytes or file paths) in parallel processes,
-    each building its engine once; texts come back in the pages' order."""
-    engine(engine_name)  # refuse an unknown or missing engine here, not in a worker
-    if not images:
-        return []
-    workers = max(1, min(workers or os.cpu_count() or 1, len(images)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(engine_name,)) as pool:
-        return list(pool.map(_recognise_one, images))
+    """OCR pages once, in a pool sized to the pages and the machine's cores."""
+    pool = OcrPool(engine_name, max(1, min(workers or os.cpu_count() or 1, len(images) or 1)))
+    try:
+        return pool.recognise(images)
+    finally:
+        pool.close()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from shared.jobs.queue import counts
 from shared.jobs.runner import Handler, Worker
 from services.api.cli.common import State, emit, handles_errors, pass_state
 from services.ingest.extract import ExtractHandler
-from services.ingest.ocr_pool import OcrPool
+from services.ingest.ocr import OcrPool
 from services.search import IndexHandler, SearchIndex, all_documents, build_index
 
 
