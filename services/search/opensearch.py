@@ -42,10 +42,11 @@ class OpenSearchIndex(SearchIndex):
         self.alias = alias
         self.client = client or OpenSearch(hosts=[url], timeout=30, max_retries=2,
                                            retry_on_timeout=True)
-        with _translated():
-            self._ensure()
+        self._ready = False  # set up on first use: a node that is down must not stop a start
 
     def _ensure(self) -> None:
+        if self._ready:
+            return
         self.client.indices.put_index_template(name=f"{self.alias}-template", body={
             "index_patterns": [f"{self.alias}-*"],
             "template": {"settings": {"analysis": ANALYSIS, "number_of_shards": 1,
@@ -54,6 +55,7 @@ class OpenSearchIndex(SearchIndex):
         if not self.client.indices.exists_alias(name=self.alias):
             first = f"{self.alias}-{int(time.time() * 1000)}"
             self.client.indices.create(index=first, body={"aliases": {self.alias: {}}})
+        self._ready = True
 
     # -- writing ----------------------------------------------------------
     @staticmethod
@@ -68,16 +70,19 @@ class OpenSearchIndex(SearchIndex):
         actions = ({"_op_type": "index", "_index": self.alias, "_id": d.id, "_source": self._source(d)}
                    for d in documents)
         with _translated():
+            self._ensure()
             helpers.bulk(self.client, actions, refresh="wait_for")
 
     def delete(self, ids: Iterable[str]) -> None:
         actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
         with _translated():
+            self._ensure()
             helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
         fresh = f"{self.alias}-{int(time.time() * 1000)}"
         with _translated():
+            self._ensure()
             self.client.indices.create(index=fresh, body={"settings": {"refresh_interval": "-1"}})
             count, _ = helpers.bulk(self.client, (
                 {"_op_type": "index", "_index": fresh, "_id": d.id, "_source": self._source(d)}
@@ -100,6 +105,7 @@ class OpenSearchIndex(SearchIndex):
             "aggs": {"type": {"terms": {"field": "type", "size": 50}},
                      "year": {"terms": {"field": "year", "size": 200}}}}
         with _translated():
+            self._ensure()
             if query.offset + query.size <= WINDOW:
                 response = self.client.search(index=self.alias, body={**body, "from": query.offset})
             else:
@@ -154,6 +160,7 @@ class OpenSearchIndex(SearchIndex):
 
     def ids(self) -> set[str]:
         with _translated():
+            self._ensure()
             return {h["_id"] for h in helpers.scan(self.client, index=self.alias, _source=False,
                                                    query={"query": {"match_all": {}}})}
 

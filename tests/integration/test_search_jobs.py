@@ -1,0 +1,77 @@
+"""Index writes go through the job queue: an engine that is down delays
+indexing and loses nothing; `dangan reindex` rebuilds from the database."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from shared.bootstrap import Container
+from shared.jobs.runner import Worker
+from services.api.cli.jobs import handlers
+from services.ingest import NewDocument, archive_document, hash_file
+from services.search import SearchQuery, build_index, parse
+from services.search.indexer import IndexHandler
+from tests import samples
+from tests.faults import FaultyProxy
+from tests.integration.test_search_contract import OPENSEARCH_MISSING, OPENSEARCH_URL
+
+
+def archive(ctx: Container, path: Path, title: str) -> str:
+    upload = hash_file(path, limit=ctx.settings.max_upload_bytes)
+    return archive_document(ctx, upload=upload, meta=NewDocument(type="contract", title=title),
+                            actor="test").id
+
+
+def found(index, words: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.id for h in index.search(SearchQuery(clauses=parse(words), clearance=1)).hits]
+
+
+def test_a_down_search_engine_delays_indexing_and_loses_nothing(container: Container,
+                                                                 tmp_path: Path) -> None:
+    if not OPENSEARCH_URL:
+        pytest.skip(f"OPENSEARCH suite skipped: {OPENSEARCH_MISSING or 'no OpenSearch node'}")
+    from services.search.opensearch import OpenSearchIndex
+
+    node = urlparse(OPENSEARCH_URL)
+    proxy = FaultyProxy(node.hostname, node.port)
+    alias = f"t-{tmp_path.name[-12:].lower()}"
+    index = OpenSearchIndex(proxy.url, alias=alias)
+    document = archive(container, samples.make_pdf(tmp_path, text="质押合同 Pledge"), "质押合同")
+    worker = Worker(container, {**handlers(container, index, kinds=("extract",)),
+                                "index": IndexHandler(index)}, lease_seconds=60)
+    proxy.break_all()
+    worker.drain()  # extraction succeeds; the index job fails and waits for a retry
+    with container.uow() as uow:
+        from sqlalchemy import select
+
+        from shared.db.models import Job
+        job = uow.session.scalars(select(Job).where(Job.kind == "index")).one()
+        state, error = job.state, job.last_error
+    assert state == "queued" and "OpenSearch" in error
+    proxy.heal()
+    with container.transaction() as session:
+        session.execute(Job.__table__.update().values(run_after=Job.created_at))
+    worker.drain()
+    direct = OpenSearchIndex(OPENSEARCH_URL, alias=alias)
+    assert found(direct, "质押合同") == [document]
+    proxy.close()
+
+
+def test_reindex_rebuilds_the_index_from_the_database(container: Container, tmp_path: Path) -> None:
+    from tests.e2e.test_cli import DANGAN, env_for
+
+    index = build_index(container.settings)
+    first = archive(container, samples.make_pdf(tmp_path, seed=1, text="抵押登记 mortgage"), "抵押")
+    second = archive(container, samples.make_png(tmp_path, seed=2, text="抵押 补充协议"), "补充协议")
+    Worker(container, handlers(container, index), lease_seconds=60).drain()
+    assert sorted(found(index, "抵押")) == sorted([first, second])
+    index.delete([first, second])
+    assert found(index, "抵押") == []
+    done = subprocess.run([DANGAN, "--json", "reindex"], env=env_for(container.settings),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert '"indexed": 2' in done.stdout
+    assert sorted(found(index, "抵押")) == sorted([first, second])
