@@ -64,6 +64,11 @@ class Hit:
     document_date: date | None
     highlights: list[str] = field(default_factory=list)
 
+    def as_dict(self) -> dict:
+        return {"id": self.id, "archive_number": self.archive_number, "title": self.title,
+                "score": round(self.score, 4), "type": self.type, "customer": self.customer,
+                "document_date": self.document_date, "highlights": self.highlights}
+
 
 @dataclass
 class SearchResult:

@@ -75,3 +75,25 @@ def test_reindex_rebuilds_the_index_from_the_database(container: Container, tmp_
     assert done.returncode == 0, done.stderr
     assert '"indexed": 2' in done.stdout
     assert sorted(found(index, "抵押")) == sorted([first, second])
+
+
+def test_search_from_the_command_line(container: Container, tmp_path: Path) -> None:
+    import json
+
+    from tests.e2e.test_cli import DANGAN, env_for
+
+    index = build_index(container.settings)
+    document = archive(container, samples.make_pdf(tmp_path, text="保证合同 Guarantee"), "保证合同")
+    Worker(container, handlers(container, index), lease_seconds=60).drain()
+    env = env_for(container.settings)
+    done = subprocess.run([DANGAN, "--json", "search", "保证合同", "--type", "contract"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["total"] == 1 and body["hits"][0]["id"] == document
+    assert "<em>保证合同</em>" in body["hits"][0]["highlights"][0]
+    human = subprocess.run([DANGAN, "search", "guarantee"], env=env, capture_output=True,
+                           text=True, timeout=120)
+    assert "1 documents" in human.stdout and "*Guarantee*" in human.stdout
+    nothing = subprocess.run([DANGAN, "search", "--", "-保证"], env=env, capture_output=True, text=True)
+    assert nothing.returncode == 1 and "not excluded" in nothing.stderr

@@ -27,7 +27,9 @@ from services.search import SearchQuery, build_index, parse
 @handles_errors
 def search(state: State, words: tuple[str, ...], customer, type_, year, date_from, date_to,  # type: ignore[no-untyped-def]
            term, status, sort, page, size, clearance) -> None:
-    """Search the archive: words, "phrases" (quote them for the shell) and -excluded words."""
+    """Search the archive: words, "phrases" (quote them for the shell) and -excluded words.
+
+    Put -- before the words when the first one is excluded: dangan search -- -担保 合同"""
     index = build_index(state.container.settings)
     result = index.search(SearchQuery(
         clauses=parse(" ".join(words)), clearance=clearance, customer=customer, type=type_,
@@ -35,10 +37,7 @@ def search(state: State, words: tuple[str, ...], customer, type_, year, date_fro
         date_to=date_to.date() if date_to else None, term=term, status=status, sort=sort,
         page=page, size=size))
     data = {"total": result.total, "page": page, "size": size, "facets": result.facets,
-            "hits": [{"id": h.id, "archive_number": h.archive_number, "title": h.title,
-                      "score": round(h.score, 4), "type": h.type, "customer": h.customer,
-                      "document_date": h.document_date, "highlights": h.highlights}
-                     for h in result.hits]}
+            "hits": [hit.as_dict() for hit in result.hits]}
     emit(state, data, _human)
 
 

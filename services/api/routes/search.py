@@ -38,9 +38,6 @@ def search(request: Request, ctx: ContainerDep, user: CurrentUser,
                          "total": result.total})
     return {
         "total": result.total, "page": page, "size": size,
-        "hits": [{"id": h.id, "archive_number": h.archive_number, "title": h.title,
-                  "score": round(h.score, 4), "type": h.type, "customer": h.customer,
-                  "document_date": h.document_date, "highlights": h.highlights}
-                 for h in result.hits],
+        "hits": [hit.as_dict() for hit in result.hits],
         "facets": result.facets,
     }
