@@ -4,7 +4,7 @@ Renders ``--pages`` seeded A4 pages at 300 dpi (2480 x 3508 px): contract,
 business-licence and ID-card layouts, Chinese only or mixed Chinese/English,
 in the CJK fonts installed (WenQuanYi Zen Hei, Noto Sans/Serif CJK SC), text
 28-48 px, rotated up to +-1.5 degrees, slightly blurred, with Gaussian noise.
-Then, for each engine, OCRs them with ``recognise_pages`` (one process per
+Then, for each engine, OCRs them with ``OcrPool`` (one process per
 core) and, as a baseline, runs the raw ``tesseract`` CLI over the same PNG
 files with the same number of parallel processes: with ``-l chi_sim+eng``
 once with Tesseract's own OpenMP threads and once with OMP_THREAD_LIMIT=1, and
@@ -43,7 +43,7 @@ from rapidfuzz.distance import Levenshtein
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from services.ingest.ocr import recognise_pages  # noqa: E402
+from services.ingest.ocr import OcrPool  # noqa: E402
 
 A4_300DPI = (2480, 3508)
 RAW_RUNS = (("chi_sim+eng", False), ("chi_sim+eng", True), ("chi_sim", True))
@@ -245,9 +245,16 @@ def score(truths: list[str], texts: list[str]) -> tuple[dict[str, float],
 # --------------------------------------------------------------------------- runs
 
 def run_engine(name: str, paths: list[Path], truths: list[str], workers: int) -> Row:
-    start = time.perf_counter()
-    texts = recognise_pages(name, list(paths), workers)
-    seconds = time.perf_counter() - start
+    """Through the worker's OcrPool, warmed first: a worker starts its processes
+    and loads its models once, then OCRs page after page."""
+    pool = OcrPool(name, workers)
+    try:
+        pool.recognise(list(paths[:workers]))
+        start = time.perf_counter()
+        texts = pool.recognise(list(paths))
+        seconds = time.perf_counter() - start
+    finally:
+        pool.close()
     cer, top = score(truths, texts)
     return Row(name, cer["han"], cer["latin"], cer["all"], len(paths) / seconds, seconds, top)
 
