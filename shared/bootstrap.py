@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings
 from shared.db.session import UnitOfWork, make_engine, migrate, session_factory
-from shared.domain.retention import Schedule, load_schedule
+from shared.domain.retention import DEFAULT_SCHEDULE_PATH, Schedule, load_schedule
 from shared.storage import BlobStore
 from shared.storage.local import LocalDirectoryStore
 from shared.storage.s3 import S3Store
@@ -54,6 +54,7 @@ def build_store(settings: Settings) -> BlobStore:
 
 def build(settings: Settings, *, run_migrations: bool = True, store: BlobStore | None = None
           ) -> Container:
+    schedule = load_schedule(settings.retention_schedule or DEFAULT_SCHEDULE_PATH)
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
     if run_migrations:
@@ -63,5 +64,5 @@ def build(settings: Settings, *, run_migrations: bool = True, store: BlobStore |
         engine=engine,
         sessions=session_factory(engine),
         store=store or build_store(settings),
-        schedule=load_schedule(),
+        schedule=schedule,
     )

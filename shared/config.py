@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     ocr_workers: int = Field(default=0, ge=0, description="OCR processes; 0 = one per core")
     workers: int = Field(default=1, ge=0, le=64, description="job threads inside `dangan serve`")
     job_lease_seconds: int = Field(default=300, ge=5)
+    sweep_at: str = Field(default="02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                          description="local time of the daily retention sweep in `dangan serve`")
+
+    retention_schedule: Path | None = Field(
+        default=None, description="保管期限表 TOML; the one in the repository when unset")
 
     fonds: str = Field(default="KH01", min_length=1, description="全宗号")
     archive_number_format: str = "{fonds}-{year}-{term}-{type}-{seq:05d}"

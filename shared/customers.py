@@ -10,7 +10,8 @@ from shared import audit
 from shared.db.models import Customer, Document
 from shared.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from shared.domain.model import CustomerGrade, CustomerKind, CustomerStatus
-from shared.domain.retention import RetentionRule, Term, Trigger, compute_retain_until
+from shared.domain.retention import Trigger
+from shared.retention import recompute
 
 
 def create_customer(session: Session, *, code: str, name: str, kind: str, grade: str,
@@ -91,13 +92,7 @@ def recompute_retention(session: Session, customer: Customer) -> int:
     documents = session.scalars(select(Document).where(
         Document.customer_id == customer.id,
         Document.retention_trigger == Trigger.CUSTOMER_CLOSED.value,
-        Document.status != "destroyed"))
-    changed = 0
+        Document.status != "destroyed")).all()
     for document in documents:
-        rule = RetentionRule(document.type, Term(document.retention_term), document.retention_years,
-                             Trigger(document.retention_trigger))
-        document.retain_until = compute_retain_until(
-            rule, document_date=document.document_date, ingested=document.created_at.date(),
-            customer_closed=customer.closed_at)
-        changed += 1
-    return changed
+        recompute(document)
+    return len(documents)

@@ -89,6 +89,8 @@ class Customer(Base):
 
 class Document(Base):
     __tablename__ = "documents"
+    # the sweep: archived documents whose term has run out, in one range scan
+    __table_args__ = (Index("ix_documents_status_retain_until", "status", "retain_until"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     archive_number: Mapped[str] = mapped_column(String(128), unique=True)  # 档号
@@ -101,6 +103,7 @@ class Document(Base):
     retention_years: Mapped[int | None] = mapped_column(Integer)
     retention_trigger: Mapped[str] = mapped_column(String(32))
     retain_until: Mapped[date | None] = mapped_column(Date, index=True)
+    retention_override_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="archived", index=True)
     tags: Mapped[list[str]] = mapped_column(default=list)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -209,3 +212,27 @@ class PageText(Base):
     page: Mapped[int] = mapped_column(Integer)  # 1-based
     source: Mapped[str] = mapped_column(String(16))  # text_layer | ocr
     text: Mapped[str] = mapped_column(Text)
+
+
+class Hold(Base):
+    """A legal hold (冻结) on documents or on a whole customer's file."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    release_reason: Mapped[str | None] = mapped_column(Text)
+
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
+
+
+class HoldDocument(Base):
+    __tablename__ = "hold_documents"
+
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)

@@ -58,34 +58,51 @@ DEFAULT_SCHEDULE_PATH = Path(__file__).resolve().parent.parent / "retention_sche
 
 
 def load_schedule(path: Path = DEFAULT_SCHEDULE_PATH) -> Schedule:
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
+    """Read and validate the schedule; any error names the file and line."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{path}: {exc}", code="invalid_schedule") from None
     rules: dict[str, RetentionRule] = {}
     for name, entry in data.get("types", {}).items():
-        rules[name] = _rule(name, entry, path)
+        rules[name] = _rule(name, entry, f"{path} line {_line_of(text, name)}: [types.{name}]")
     missing = set(DOCUMENT_TYPE_CODES) - set(rules)
     if missing:
-        raise InvalidInput(f"{path}: no retention rule for {sorted(missing)}")
+        raise InvalidInput(f"{path}: no retention rule for {', '.join(sorted(missing))}",
+                           code="invalid_schedule")
     return Schedule(rules=rules)
 
 
-def _rule(name: str, entry: dict, path: Path) -> RetentionRule:
-    where = f"{path}: [types.{name}]"
+def _line_of(text: str, name: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().replace(" ", "") in (f"[types.{name}]", f'[types."{name}"]'):
+            return number
+    return 0
+
+
+def _rule(name: str, entry: dict, where: str) -> RetentionRule:
     if name not in DOCUMENT_TYPE_CODES:
-        raise InvalidInput(f"{where}: unknown document type {name!r}")
+        raise InvalidInput(f"{where}: unknown document type {name!r}", code="invalid_schedule")
+    unknown = set(entry) - {"term", "years", "trigger"}
+    if unknown:
+        raise InvalidInput(f"{where}: unknown key(s) {', '.join(sorted(unknown))}",
+                           code="invalid_schedule")
     try:
         term = Term(entry.get("term"))
         trigger = Trigger(entry.get("trigger", Trigger.DOCUMENT_DATE))
     except ValueError as exc:
-        raise InvalidInput(f"{where}: {exc}") from None
+        raise InvalidInput(f"{where}: {exc}", code="invalid_schedule") from None
     years = entry.get("years")
     if term is Term.PERMANENT:
+        if years is not None:
+            raise InvalidInput(f"{where}: a permanent term has no years", code="invalid_schedule")
         return RetentionRule(name, term, None, trigger)
-    if not isinstance(years, int) or years not in YEAR_RANGES[term]:
+    if not isinstance(years, int) or isinstance(years, bool) or years not in YEAR_RANGES[term]:
         span = YEAR_RANGES[term]
         raise InvalidInput(
-            f"{where}: years={years!r} is outside the {term.value} range {span.start}–{span.stop - 1}"
-        )
+            f"{where}: years={years!r} is outside the {term.value} range {span.start}–{span.stop - 1}",
+            code="invalid_schedule")
     return RetentionRule(name, term, years, trigger)
 
 

@@ -5,10 +5,11 @@ import logging
 
 import click
 
-from services.api.cli.common import State, load_settings
+from services.api.cli.common import State, handles_errors, load_settings
 from services.api.cli.customers import customers
 from services.api.cli.ingest import ingest
 from services.api.cli.jobs import jobs_status, reindex, start_workers, worker
+from services.api.cli.retention import holds, retention
 from services.api.cli.search import search
 from services.api.cli.users import users
 
@@ -27,6 +28,7 @@ def cli(ctx: click.Context, as_json: bool) -> None:
 @cli.command()
 @click.option("--host", help="Interface to listen on (default DANGAN_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default DANGAN_PORT or 8000).")
+@handles_errors
 def serve(host: str | None, port: int | None) -> None:
     """Serve the HTTP API (and its docs at /docs)."""
     import uvicorn
@@ -48,6 +50,7 @@ def serve(host: str | None, port: int | None) -> None:
     index = build_index(settings)
     app = create_app(settings, container=container, index=index)
     stop, threads = start_workers(container, index, settings.workers)
+    threads.append(daily_sweep(container, stop))
     where = f"http://{host or settings.host}:{port or settings.port}"
     click.echo(f"Dangan serving on {where}  (API docs: {where}/docs; data: {settings.home.resolve()})",
                err=True)
@@ -75,6 +78,24 @@ cli.add_command(search)
 cli.add_command(worker)
 cli.add_command(reindex)
 cli.add_command(jobs_status)
+cli.add_command(retention)
+cli.add_command(holds)
+
+
+def daily_sweep(container, stop):  # type: ignore[no-untyped-def]
+    """The retention sweep once a day at DANGAN_SWEEP_AT."""
+    from datetime import time
+
+    from shared import retention as service
+    from shared.jobs.schedule import run_daily
+
+    def task(today):  # type: ignore[no-untyped-def]
+        with container.transaction() as session:
+            flagged = service.sweep(session, as_of=today, actor="scheduler")
+        logging.getLogger("dangan.sweep").info("daily sweep flagged %s documents", flagged)
+
+    hour, minute = map(int, container.settings.sweep_at.split(":"))
+    return run_daily(time(hour, minute), task, stop)
 
 
 def main() -> None:

@@ -1,0 +1,109 @@
+"""``dangan retention`` and ``dangan holds``: the schedule, the sweep, holds."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from sqlalchemy import select
+
+from shared import retention as service
+from shared.db.models import Hold
+from services.api.cli.common import State, emit, handles_errors, pass_state
+
+
+@click.group()
+def retention() -> None:
+    """The retention schedule (保管期限表), the sweep and what is due."""
+
+
+@retention.command("schedule")
+@pass_state
+@handles_errors
+def schedule(state: State) -> None:
+    """Show the retention schedule in force."""
+    rules = {name: {"term": r.term.value, "years": r.years, "trigger": r.trigger.value, "code": r.code}
+             for name, r in state.container.schedule.rules.items()}
+    emit(state, rules, lambda d: "\n".join(
+        f"{name:<18} {r['term']:<10} {r['years'] or '-':>3} years from {r['trigger']:<16} {r['code']}"
+        for name, r in d.items()))
+
+
+@retention.command("sweep")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@click.option("--as", "actor", default="cli", show_default=True, help="Who runs it (audit trail).")
+@pass_state
+@handles_errors
+def sweep(state: State, as_of, actor: str) -> None:  # type: ignore[no-untyped-def]
+    """Flag documents whose retention ran out as due. Idempotent; deletes nothing."""
+    day = as_of.date() if as_of else date.today()
+    with state.container.transaction() as session:
+        flagged = service.sweep(session, as_of=day, actor=actor)
+    emit(state, {"as_of": day, "flagged": flagged}, f"flagged {flagged} documents as due (as of {day})")
+
+
+@retention.command("due")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--size", type=click.IntRange(1, 1000), default=50, show_default=True)
+@pass_state
+@handles_errors
+def due(state: State, page: int, size: int) -> None:
+    """List documents due for appraisal (到期待鉴定)."""
+    with state.container.uow() as uow:
+        total, rows = service.due_documents(uow.session, offset=(page - 1) * size, limit=size)
+        items = [{"id": d.id, "archive_number": d.archive_number, "title": d.title,
+                  "retain_until": d.retain_until} for d in rows]
+    emit(state, {"total": total, "page": page, "size": size, "items": items}, lambda d: "\n".join(
+        [f"{i['archive_number']:<28} {i['retain_until']}  {i['title']}" for i in d["items"]]
+        + [f"({d['total']} due, page {d['page']})"]))
+
+
+@click.group()
+def holds() -> None:
+    """Legal holds (冻结): nothing held can be flagged, approved or destroyed."""
+
+
+@holds.command("add")
+@click.option("--reason", required=True)
+@click.option("--document", "documents", multiple=True, help="A document id (repeatable).")
+@click.option("--customer", help="Hold a customer's whole file.")
+@click.option("--as", "actor", default="cli", show_default=True)
+@pass_state
+@handles_errors
+def add(state: State, reason: str, documents: tuple[str, ...], customer: str | None, actor: str) -> None:
+    """Place a hold on documents or on a customer."""
+    with state.container.transaction() as session:
+        hold = service.place_hold(session, reason=reason, documents=list(documents), customer=customer,
+                                  actor=actor)
+        data = {"id": hold.id, "reason": hold.reason}
+    emit(state, data, lambda d: f"hold {d['id']} placed: {d['reason']}")
+
+
+@holds.command("release")
+@click.argument("hold_id", type=int)
+@click.option("--reason", default="")
+@click.option("--as", "actor", default="cli", show_default=True)
+@pass_state
+@handles_errors
+def release(state: State, hold_id: int, reason: str, actor: str) -> None:
+    """Release a hold (audited)."""
+    with state.container.transaction() as session:
+        service.release_hold(session, hold_id=hold_id, actor=actor, reason=reason)
+    emit(state, {"id": hold_id, "released": True}, f"hold {hold_id} released")
+
+
+@holds.command("list")
+@click.option("--all", "everything", is_flag=True, help="Released holds too.")
+@pass_state
+@handles_errors
+def list_(state: State, everything: bool) -> None:
+    """List holds."""
+    with state.container.uow() as uow:
+        query = select(Hold).order_by(Hold.id)
+        if not everything:
+            query = query.where(Hold.released_at.is_(None))
+        items = [{"id": h.id, "reason": h.reason, "customer": h.customer.code if h.customer else None,
+                  "released_at": h.released_at} for h in uow.session.scalars(query)]
+    emit(state, items, lambda rows: "\n".join(
+        f"{r['id']:>5}  {r['customer'] or 'documents':<12} {r['reason']}"
+        + (f"  (released {r['released_at']:%Y-%m-%d})" if r["released_at"] else "") for r in rows)
+        or "no holds")

@@ -1,0 +1,100 @@
+"""Retention (保管期限): the schedule, the sweep, what is due, holds, overrides."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from shared import retention
+from shared.db.models import Hold
+from services.api.deps import ContainerDep, CurrentUser
+from services.api.schemas import DocumentOut, Page
+
+router = APIRouter(prefix="/api/v1", tags=["retention"])
+
+
+class SweepIn(BaseModel):
+    as_of: date | None = Field(default=None, description="default: today")
+
+
+class HoldIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+    documents: list[str] | None = None
+    customer: str | None = None
+
+
+class ReleaseIn(BaseModel):
+    reason: str = ""
+
+
+class OverrideIn(BaseModel):
+    term: str = Field(description="permanent | long | short")
+    years: int | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/retention/schedule")
+def schedule(ctx: ContainerDep, user: CurrentUser) -> dict:
+    return {"types": {name: {"term": r.term.value, "years": r.years, "trigger": r.trigger.value,
+                             "code": r.code} for name, r in ctx.schedule.rules.items()}}
+
+
+@router.post("/retention/sweep")
+def sweep(body: SweepIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+    as_of = body.as_of or date.today()
+    with ctx.transaction() as session:
+        return {"as_of": as_of, "flagged": retention.sweep(session, as_of=as_of, actor=user.username)}
+
+
+@router.get("/retention/due", response_model=Page)
+def due(ctx: ContainerDep, user: CurrentUser, page: Annotated[int, Query(ge=1)] = 1,
+        size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
+    with ctx.uow() as uow:
+        total, rows = retention.due_documents(uow.session, offset=(page - 1) * size, limit=size)
+        return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
+
+
+@router.post("/documents/{document_id}/retention", response_model=DocumentOut)
+def override(document_id: str, body: OverrideIn, ctx: ContainerDep, user: CurrentUser) -> DocumentOut:
+    with ctx.transaction() as session:
+        document = retention.override(session, document_id=document_id, term=body.term,
+                                      years=body.years, reason=body.reason, actor=user.username)
+        return DocumentOut.of(document)
+
+
+def _hold_out(session, hold: Hold) -> dict:  # type: ignore[no-untyped-def]
+    return {"id": hold.id, "reason": hold.reason, "customer": hold.customer.code if hold.customer else None,
+            "documents": retention.hold_document_ids(session, hold) if hold.customer_id is None else None,
+            "created_by": hold.created_by, "created_at": hold.created_at,
+            "released_at": hold.released_at, "released_by": hold.released_by,
+            "release_reason": hold.release_reason}
+
+
+@router.post("/holds", status_code=201)
+def place_hold(body: HoldIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+    with ctx.transaction() as session:
+        hold = retention.place_hold(session, reason=body.reason, documents=body.documents,
+                                    customer=body.customer, actor=user.username)
+        return _hold_out(session, hold)
+
+
+@router.post("/holds/{hold_id}/release")
+def release_hold(hold_id: int, ctx: ContainerDep, user: CurrentUser,
+                 body: ReleaseIn | None = None) -> dict:
+    with ctx.transaction() as session:
+        hold = retention.release_hold(session, hold_id=hold_id, actor=user.username,
+                                      reason=body.reason if body else "")
+        return _hold_out(session, hold)
+
+
+@router.get("/holds")
+def holds(ctx: ContainerDep, user: CurrentUser, active: bool = True) -> dict:
+    with ctx.uow() as uow:
+        query = select(Hold).order_by(Hold.id)
+        if active:
+            query = query.where(Hold.released_at.is_(None))
+        rows = uow.session.scalars(query).all()
+        return {"total": len(rows), "items": [_hold_out(uow.session, h) for h in rows]}

@@ -1,0 +1,30 @@
+"""Daily work inside `dangan serve`: the retention sweep at a set time of day.
+Several replicas may all run it: the sweep is idempotent."""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date, datetime, time, timedelta
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+def seconds_until(at: time, now: datetime) -> float:
+    target = datetime.combine(now.date(), at, tzinfo=now.tzinfo)
+    if target <= now:
+        target += timedelta(days=1)
+    return (target - now).total_seconds()
+
+
+def run_daily(at: time, task: Callable[[date], None], stop: threading.Event) -> threading.Thread:
+    def loop() -> None:
+        while not stop.wait(seconds_until(at, datetime.now().astimezone())):
+            try:
+                task(date.today())
+            except Exception:  # noqa: BLE001 - tomorrow's run must still happen
+                log.exception("the daily task failed")
+
+    thread = threading.Thread(target=loop, name="daily", daemon=True)
+    thread.start()
+    return thread

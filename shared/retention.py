@@ -1,0 +1,151 @@
+"""Retention in the database (SPEC §3): the sweep that flags what is due,
+legal holds (冻结), per-document overrides, and recomputation on closure."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from shared import audit
+from shared.db.models import Customer, Document, Hold, HoldDocument
+from shared.documents import get_document
+from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.model import DocumentStatus
+from shared.domain.retention import (
+    YEAR_RANGES, RetentionRule, Term, Trigger, compute_retain_until)
+
+
+def held() -> ColumnElement[bool]:
+    """True for a document under any active hold, its own or its customer's."""
+    by_document = exists().where(HoldDocument.document_id == Document.id,
+                                 HoldDocument.hold_id == Hold.id, Hold.released_at.is_(None))
+    held_customers = select(Hold.customer_id).where(Hold.released_at.is_(None),
+                                                    Hold.customer_id.is_not(None))
+    return or_(by_document, Document.customer_id.in_(held_customers))
+
+
+def due_condition(as_of: date) -> ColumnElement[bool]:
+    return and_(Document.retain_until.is_not(None), Document.retain_until <= as_of,
+                Document.retention_term != Term.PERMANENT.value)
+
+
+def sweep(session: Session, *, as_of: date, actor: str) -> int:
+    """Flag every archived, unheld document whose term ran out by ``as_of`` as due.
+    One indexed UPDATE; idempotent; it never deletes anything."""
+    result = session.execute(
+        update(Document)
+        .where(Document.status == DocumentStatus.ARCHIVED.value, due_condition(as_of), ~held())
+        .values(status=DocumentStatus.DUE.value, updated_at=datetime.now(timezone.utc))
+        .execution_options(synchronize_session=False))
+    flagged = result.rowcount or 0
+    audit.record(session, actor=actor, action="retention.sweep", target=None,
+                 details={"as_of": as_of.isoformat(), "flagged": flagged})
+    return flagged
+
+
+def due_documents(session: Session, *, offset: int, limit: int) -> tuple[int, list[Document]]:
+    """What waits for appraisal (到期待鉴定); a held document is not listed."""
+    query = select(Document).where(Document.status == DocumentStatus.DUE.value, ~held())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Document.retain_until, Document.archive_number)
+                           .offset(offset).limit(limit)).all()
+    return total, list(rows)
+
+
+def is_held(session: Session, document_id: str) -> bool:
+    return bool(session.scalar(select(held()).select_from(Document).where(Document.id == document_id)))
+
+
+def rule_of(document: Document) -> RetentionRule:
+    return RetentionRule(document.type, Term(document.retention_term), document.retention_years,
+                         Trigger(document.retention_trigger))
+
+
+def recompute(document: Document, *, today: date | None = None) -> None:
+    """retain_until from the document's own rule; a due document whose date
+    moved into the future is archived again."""
+    customer = document.customer
+    closed = customer.closed_at if customer is not None and customer.status == "closed" else None
+    document.retain_until = compute_retain_until(
+        rule_of(document), document_date=document.document_date,
+        ingested=document.created_at.date(), customer_closed=closed)
+    today = today or date.today()
+    if document.status == DocumentStatus.DUE and not (
+            document.retain_until and document.retain_until <= today):
+        document.status = DocumentStatus.ARCHIVED.value
+
+
+def override(session: Session, *, document_id: str, term: str, years: int | None, reason: str,
+             actor: str) -> Document:
+    """Change one document's retention, with a reason; audited."""
+    if not reason.strip():
+        raise InvalidInput("an override needs a reason", code="reason_required")
+    try:
+        new_term = Term(term)
+    except ValueError:
+        raise InvalidInput(f"term must be one of {', '.join(t.value for t in Term)}",
+                           code="invalid_term") from None
+    if new_term is not Term.PERMANENT and (years is None or years not in YEAR_RANGES[new_term]):
+        span = YEAR_RANGES[new_term]
+        raise InvalidInput(f"{new_term.value} retention is {span.start}–{span.stop - 1} years",
+                           code="invalid_years")
+    document = get_document(session, document_id)
+    if document.status == DocumentStatus.DESTROYED:
+        raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
+    before = {"term": document.retention_term, "years": document.retention_years,
+              "retain_until": document.retain_until}
+    document.retention_term = new_term.value
+    document.retention_years = None if new_term is Term.PERMANENT else years
+    document.retention_override_reason = reason.strip()
+    recompute(document)
+    audit.record(session, actor=actor, action="retention.override", target=f"document:{document_id}",
+                 details={"before": before, "term": document.retention_term,
+                          "years": document.retention_years, "retain_until": document.retain_until,
+                          "reason": reason.strip()})
+    return document
+
+
+def place_hold(session: Session, *, reason: str, actor: str, documents: list[str] | None = None,
+               customer: str | None = None) -> Hold:
+    if not reason.strip():
+        raise InvalidInput("a hold needs a reason", code="reason_required")
+    if bool(documents) == bool(customer):
+        raise InvalidInput("hold either documents or one customer", code="invalid_hold_scope")
+    hold = Hold(reason=reason.strip(), created_by=actor)
+    if customer:
+        found = session.scalar(select(Customer).where(Customer.code == customer))
+        if found is None:
+            raise NotFound(f"customer {customer} not found", code="customer_not_found")
+        hold.customer_id = found.id
+    session.add(hold)
+    session.flush()
+    for document_id in dict.fromkeys(documents or []):
+        document = get_document(session, document_id)
+        if document.status == DocumentStatus.DESTROYED:
+            raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
+        session.add(HoldDocument(hold_id=hold.id, document_id=document_id))
+    audit.record(session, actor=actor, action="hold.place", target=f"hold:{hold.id}",
+                 details={"reason": hold.reason, "customer": customer, "documents": documents or []})
+    return hold
+
+
+def release_hold(session: Session, *, hold_id: int, actor: str, reason: str = "") -> Hold:
+    hold = session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFound(f"hold {hold_id} not found", code="hold_not_found")
+    if hold.released_at is not None:
+        raise Conflict(f"hold {hold_id} was already released", code="hold_released")
+    hold.released_at = datetime.now(timezone.utc)
+    hold.released_by = actor
+    hold.release_reason = reason.strip() or None
+    audit.record(session, actor=actor, action="hold.release", target=f"hold:{hold_id}",
+                 details={"reason": hold.release_reason})
+    return hold
+
+
+def hold_document_ids(session: Session, hold: Hold) -> list[str]:
+    if hold.customer_id is not None:
+        return list(session.scalars(select(Document.id).where(Document.customer_id == hold.customer_id)))
+    return list(session.scalars(select(HoldDocument.document_id).where(HoldDocument.hold_id == hold.id)))
