@@ -48,6 +48,7 @@ def build_store(settings: Settings) -> BlobStore:
             access_key=settings.s3_access_key,
             secret_key=settings.s3_secret_key,
             sse=settings.s3_sse,
+            lock_mode=settings.s3_lock_mode,
         )
     return LocalDirectoryStore(settings.objects_dir)
 

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     s3_access_key: str | None = None
     s3_secret_key: str | None = None
     s3_sse: str | None = Field(default=None, description="e.g. AES256 or aws:kms")
+    s3_lock_mode: str = Field(default="GOVERNANCE", pattern="^(GOVERNANCE|COMPLIANCE)$",
+                              description="Object Lock mode of each version's retention")
     s3_presign_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
 
     opensearch_url: str | None = Field(default=None, description="OpenSearch; embedded index when unset")

@@ -75,8 +75,10 @@ def s3_bucket() -> Iterator[str]:
     client = s3_client(S3_ENDPOINT or "")
     for page in client.get_paginator("list_object_versions").paginate(Bucket=name):
         for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
-            client.delete_object(Bucket=name, Key=entry["Key"], VersionId=entry["VersionId"],
-                                 BypassGovernanceRetention=True)
+            args = {"Bucket": name, "Key": entry["Key"], "VersionId": entry["VersionId"]}
+            if entry in page.get("Versions", []):
+                client.put_object_legal_hold(**args, LegalHold={"Status": "OFF"})
+            client.delete_object(**args, BypassGovernanceRetention=True)
     client.delete_bucket(Bucket=name)
 
 

@@ -62,3 +62,9 @@ class DatabaseUnavailable(DanganError):
 
 class SearchUnavailable(DanganError):
     code = "search_unavailable"
+
+
+class Locked(Conflict):
+    """The object store refuses: Object Lock retention or a legal hold applies."""
+
+    code = "object_locked"

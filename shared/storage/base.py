@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO, Iterator, Protocol
 
@@ -50,7 +51,18 @@ class BlobStore(ABC):
 
     @abstractmethod
     def delete(self, key: str) -> None:
-        """Remove every version of ``key``. Deleting a missing key is not an error."""
+        """Remove every version of ``key``. Deleting a missing key is not an error.
+        Where the store locks objects, a locked version raises ``Locked``."""
+
+    def protect(self, key: str, *, version_id: str | None, retain_until: date | None,
+                legal_hold: bool) -> None:
+        """Mirror the archive's rules into the store's own lock, where it has one.
+        A directory has none: there the application is the only guard."""
+
+    def destroy(self, key: str) -> None:
+        """Delete every version after an approved destruction: lifts the store's
+        legal hold and governance retention first (never compliance retention)."""
+        self.delete(key)
 
     @abstractmethod
     def exists(self, key: str) -> bool: ...

@@ -5,6 +5,7 @@ manager reading their parts from disk (``put_file``), so memory stays flat
 whatever the file size. A stream (``put``) costs at most two parts in memory."""
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -14,7 +15,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.domain.errors import AlreadyExists, NotFound, StorageUnavailable
+from shared.domain.errors import AlreadyExists, Locked, NotFound, StorageUnavailable
 from shared.storage.base import BlobReader, BlobStore, StoredObject, validate_key
 
 _NOT_FOUND = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
@@ -33,10 +34,12 @@ class S3Store(BlobStore):
         access_key: str | None = None,
         secret_key: str | None = None,
         sse: str | None = None,
+        lock_mode: str = "GOVERNANCE",
         client: Any = None,
     ) -> None:
         self.bucket = bucket
         self.sse = sse
+        self.lock_mode = lock_mode
         self.client = client or boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -109,9 +112,40 @@ class S3Store(BlobStore):
         validate_key(key)
         with _translated(key):
             for version in self._versions(key):
-                self.client.delete_object(
-                    Bucket=self.bucket, Key=key, VersionId=version, BypassGovernanceRetention=True
-                )
+                self.client.delete_object(Bucket=self.bucket, Key=key, VersionId=version)
+
+    def protect(self, key: str, *, version_id: str | None, retain_until: date | None,
+                legal_hold: bool) -> None:
+        """Retention only ever moves later (S3 refuses to shorten it); the legal
+        hold covers what has no end date yet: permanent, pending or held."""
+        args = {"Bucket": self.bucket, "Key": validate_key(key)}
+        if version_id:
+            args["VersionId"] = version_id
+        with _translated(key):
+            if retain_until is not None:
+                until = datetime.combine(retain_until, datetime.min.time(), tzinfo=timezone.utc)
+                current = self._retention(args)
+                if current is None or current < until:
+                    self.client.put_object_retention(
+                        **args, Retention={"Mode": self.lock_mode, "RetainUntilDate": until})
+            self.client.put_object_legal_hold(**args, LegalHold={"Status": "ON" if legal_hold else "OFF"})
+
+    def _retention(self, args: dict[str, Any]) -> datetime | None:
+        found = self.client.head_object(**args).get("ObjectLockRetainUntilDate")
+        if found is None:
+            return None
+        return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
+
+    def destroy(self, key: str) -> None:
+        validate_key(key)
+        with _translated(key):
+            for version in self._versions(key):
+                args = {"Bucket": self.bucket, "Key": key, "VersionId": version}
+                try:
+                    self.client.put_object_legal_hold(**args, LegalHold={"Status": "OFF"})
+                except ClientError:
+                    pass  # a delete marker, or a bucket without Object Lock: nothing to lift
+                self.client.delete_object(**args, BypassGovernanceRetention=True)
 
     def _versions(self, key: str) -> list[str]:
         """Every object version and delete marker of exactly ``key``."""
@@ -189,6 +223,9 @@ class _translated:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code in _NOT_FOUND:
                 raise NotFound(f"object {self.what} not found") from exc
+            if code == "AccessDenied" and exc.operation_name == "DeleteObject":
+                raise Locked(f"object {self.what} is under Object Lock retention or a legal hold",
+                             detail=str(exc)) from exc
             raise StorageUnavailable(f"object store refused {self.what}: {code}", detail=str(exc)) from exc
         if isinstance(exc, (BotoCoreError, S3UploadFailedError)):
             raise StorageUnavailable(f"object store unreachable for {self.what}", detail=str(exc)) from exc

@@ -155,3 +155,49 @@ def test_put_file_stores_a_file_from_disk(store: BlobStore, tmp_path: Path) -> N
     assert read_all(store, "documents/f/v1", stored.version_id) == source.read_bytes()
     with pytest.raises(AlreadyExists):
         store.put_file("documents/f/v1", source, content_type="image/tiff")
+
+
+def test_destroy_removes_an_object_whatever_the_store(store: BlobStore) -> None:
+    stored = store.put("documents/d/v1", io.BytesIO(b"to destroy"), content_type="image/png")
+    store.protect("documents/d/v1", version_id=stored.version_id, retain_until=None, legal_hold=True)
+    store.destroy("documents/d/v1")
+    assert store.keys() == []
+
+
+def test_s3_object_lock_refuses_an_early_delete(s3_store: S3Store) -> None:
+    from datetime import date
+
+    from shared.domain.errors import Locked
+
+    stored = s3_store.put("documents/l/v1", io.BytesIO(b"kept"), content_type="application/pdf")
+    s3_store.protect("documents/l/v1", version_id=stored.version_id, retain_until=date(2054, 3, 15),
+                     legal_hold=False)
+    with pytest.raises(Locked):
+        s3_store.delete("documents/l/v1")
+    raw = s3_client(S3_ENDPOINT or "")
+    with pytest.raises(Exception, match="AccessDenied"):  # and so is anyone else's plain delete
+        raw.delete_object(Bucket=s3_store.bucket, Key="documents/l/v1", VersionId=stored.version_id)
+    # read back with HeadObject (moto answers GetObjectRetention with a 500)
+    head = raw.head_object(Bucket=s3_store.bucket, Key="documents/l/v1", VersionId=stored.version_id)
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+    assert head["ObjectLockRetainUntilDate"].date() == date(2054, 3, 15)
+    assert s3_store.exists("documents/l/v1")
+
+
+def test_s3_retention_only_moves_later_and_a_legal_hold_blocks_even_bypass(s3_store: S3Store) -> None:
+    from datetime import date
+
+    raw = s3_client(S3_ENDPOINT or "")
+    stored = s3_store.put("documents/h/v1", io.BytesIO(b"held"), content_type="application/pdf")
+    key = {"Bucket": s3_store.bucket, "Key": "documents/h/v1", "VersionId": stored.version_id}
+    s3_store.protect("documents/h/v1", version_id=stored.version_id, retain_until=date(2040, 1, 1),
+                     legal_hold=True)
+    s3_store.protect("documents/h/v1", version_id=stored.version_id, retain_until=date(2030, 1, 1),
+                     legal_hold=True)
+    head = raw.head_object(**key)
+    assert head["ObjectLockRetainUntilDate"].year == 2040
+    assert head["ObjectLockLegalHoldStatus"] == "ON"
+    with pytest.raises(Exception, match="AccessDenied"):
+        raw.delete_object(**key, BypassGovernanceRetention=True)
+    s3_store.destroy("documents/h/v1")  # after approval: lifts the hold, bypasses governance
+    assert raw.list_object_versions(Bucket=s3_store.bucket).get("Versions", []) == []
