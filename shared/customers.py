@@ -11,6 +11,7 @@ from shared.db.models import Customer, Document
 from shared.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from shared.domain.model import CustomerGrade, CustomerKind, CustomerStatus
 from shared.domain.retention import Trigger
+from shared.protection import enqueue_protect
 from shared.retention import recompute
 
 
@@ -95,4 +96,5 @@ def recompute_retention(session: Session, customer: Customer) -> int:
         Document.status != "destroyed")).all()
     for document in documents:
         recompute(document)
+    enqueue_protect(session, [d.id for d in documents])
     return len(documents)

@@ -13,6 +13,7 @@ from shared.db.models import Customer, Document, Hold, HoldDocument
 from shared.documents import get_document
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
+from shared.protection import enqueue_protect
 from shared.domain.retention import (
     YEAR_RANGES, RetentionRule, Term, Trigger, compute_retain_until)
 
@@ -100,6 +101,7 @@ def override(session: Session, *, document_id: str, term: str, years: int | None
     document.retention_years = None if new_term is Term.PERMANENT else years
     document.retention_override_reason = reason.strip()
     recompute(document)
+    enqueue_protect(session, [document.id])
     audit.record(session, actor=actor, action="retention.override", target=f"document:{document_id}",
                  details={"before": before, "term": document.retention_term,
                           "years": document.retention_years, "retain_until": document.retain_until,
@@ -126,6 +128,8 @@ def place_hold(session: Session, *, reason: str, actor: str, documents: list[str
         if document.status == DocumentStatus.DESTROYED:
             raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
         session.add(HoldDocument(hold_id=hold.id, document_id=document_id))
+    session.flush()
+    enqueue_protect(session, hold_document_ids(session, hold))
     audit.record(session, actor=actor, action="hold.place", target=f"hold:{hold.id}",
                  details={"reason": hold.reason, "customer": customer, "documents": documents or []})
     return hold
@@ -140,6 +144,8 @@ def release_hold(session: Session, *, hold_id: int, actor: str, reason: str = ""
     hold.released_at = datetime.now(timezone.utc)
     hold.released_by = actor
     hold.release_reason = reason.strip() or None
+    session.flush()
+    enqueue_protect(session, hold_document_ids(session, hold))
     audit.record(session, actor=actor, action="hold.release", target=f"hold:{hold_id}",
                  details={"reason": hold.release_reason})
     return hold

@@ -90,9 +90,14 @@ class Backend:
 
 @pytest.fixture(params=["embedded", "production"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    home = tmp_path / "home"
     if request.param == "embedded":
-        return Backend("embedded", Settings(home=home, _env_file=None))
+        return Backend("embedded", Settings(home=tmp_path / "home", _env_file=None))
+    return production_backend(request, tmp_path)
+
+
+def production_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """PostgreSQL + S3 over HTTP, for tests of what only production has."""
+    home = tmp_path / "home"
     url = request.getfixturevalue("pg_migrated")
     _reset_postgres(url)
     bucket = request.getfixturevalue("s3_bucket")

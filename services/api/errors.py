@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,6 +21,7 @@ STATUS: list[tuple[type[e.DanganError], int]] = [
     (e.Refused, 422),
     (e.InvalidInput, 422),
     (e.NotFound, 404),
+    (e.Gone, 410),
     (e.AlreadyExists, 409),
     (e.Conflict, 409),
     (e.AuthenticationFailed, 401),
@@ -33,7 +35,7 @@ UNSUPPORTED_MEDIA = {"executable_refused", "archive_refused", "unsupported_type"
 
 
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "detail": detail}}
+    return {"error": {"code": code, "message": message, "detail": jsonable_encoder(detail)}}
 
 
 def status_for(exc: e.DanganError) -> int:

@@ -24,6 +24,7 @@ from shared.domain.errors import Conflict, InvalidInput
 from shared.domain.model import DOCUMENT_TYPE_CODES, SECRECY_LEVELS, DocumentStatus
 from shared.domain.retention import compute_retain_until
 from shared.jobs.queue import EXTRACT, enqueue
+from shared.protection import enqueue_protect
 from services.ingest.inspect import Inspection, inspect_file
 from services.ingest.spool import Upload
 
@@ -193,6 +194,7 @@ def _insert_version(session: Session, document: Document, number: int, scope: st
     )
     session.add(version)
     enqueue(session, kind=EXTRACT, payload={"document_id": document.id, "version": number})
+    enqueue_protect(session, [document.id])
     return version
 
 

@@ -236,3 +236,54 @@ class HoldDocument(Base):
 
     hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)
+
+
+class DestructionList(Base):
+    """A destruction list (销毁清册): appraised, approved, executed under supervision."""
+
+    __tablename__ = "destruction_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft approved executing executed
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    appraised_by: Mapped[str | None] = mapped_column(String(64))
+    appraised_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]
+    executed_by: Mapped[str | None] = mapped_column(String(64))
+    supervisor: Mapped[str | None] = mapped_column(String(64))
+    executed_at: Mapped[datetime | None]
+
+    items: Mapped[list["DestructionItem"]] = relationship(
+        back_populates="destruction_list", order_by="DestructionItem.id", lazy="selectin")
+
+
+class DestructionItem(Base):
+    __tablename__ = "destruction_items"
+    __table_args__ = (UniqueConstraint("list_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("destruction_lists.id"), index=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    decision: Mapped[str | None] = mapped_column(String(16))  # destroy | extend
+    years: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)  # 鉴定意见
+    destroyed_at: Mapped[datetime | None]
+
+    destruction_list: Mapped[DestructionList] = relationship(back_populates="items")
+    document: Mapped[Document] = relationship(lazy="joined")
+
+
+class DestructionCertificate(Base):
+    """The permanent proof of one destruction. Nothing deletes or edits it."""
+
+    __tablename__ = "destruction_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("destruction_lists.id"), index=True)
+    document_id: Mapped[str] = mapped_column(String(36), unique=True)
+    archive_number: Mapped[str] = mapped_column(String(128), unique=True)
+    content: Mapped[dict[str, Any]] = mapped_column()
+    destroyed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -68,3 +68,9 @@ class Locked(Conflict):
     """The object store refuses: Object Lock retention or a legal hold applies."""
 
     code = "object_locked"
+
+
+class Gone(DanganError):
+    """The document was destroyed; its certificate remains."""
+
+    code = "destroyed"

@@ -11,16 +11,19 @@ from shared.bootstrap import Container
 from shared.jobs import EXTRACT, INDEX
 from shared.jobs.queue import counts
 from shared.jobs.runner import Handler, Worker
+from shared.protection import PROTECT, ProtectHandler
 from services.api.cli.common import State, emit, handles_errors, pass_state
 from services.ingest.extract import ExtractHandler
 from services.ingest.ocr import OcrPool
 from services.search import IndexHandler, SearchIndex, all_documents, build_index
 
 
-def handlers(ctx: Container, index: SearchIndex, *, kinds: tuple[str, ...] = (EXTRACT, INDEX)
-             ) -> dict[str, Handler]:
+def handlers(ctx: Container, index: SearchIndex, *,
+             kinds: tuple[str, ...] = (EXTRACT, INDEX, PROTECT)) -> dict[str, Handler]:
     """The job handlers of this deployment, by kind."""
     available: dict[str, Handler] = {}
+    if PROTECT in kinds:
+        available[PROTECT] = ProtectHandler()
     if EXTRACT in kinds:
         available[EXTRACT] = ExtractHandler(OcrPool(ctx.settings.ocr_engine, ctx.settings.ocr_workers))
     if INDEX in kinds:
@@ -42,7 +45,7 @@ def start_workers(ctx: Container, index: SearchIndex, count: int) -> tuple[threa
 
 @click.command()
 @click.option("--drain", is_flag=True, help="Run until no job is left, then exit.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice([EXTRACT, INDEX]),
+@click.option("--kind", "kinds", multiple=True, type=click.Choice([EXTRACT, INDEX, PROTECT]),
               help="Only these kinds of job (default: all).")
 @pass_state
 @handles_errors
@@ -51,7 +54,7 @@ def worker(state: State, drain: bool, kinds: tuple[str, ...]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = state.container
     index = build_index(ctx.settings)
-    runner = Worker(ctx, handlers(ctx, index, kinds=kinds or (EXTRACT, INDEX)),
+    runner = Worker(ctx, handlers(ctx, index, kinds=kinds or (EXTRACT, INDEX, PROTECT)),
                     lease_seconds=ctx.settings.job_lease_seconds)
     if drain:
         done = runner.drain()

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from shared import audit
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
-from shared.domain.errors import InvalidInput
+from shared.disposition import certificate_of
+from shared.domain.errors import Gone, InvalidInput
 from services.api.deps import ContainerDep, CurrentUser
 from services.api.multipart import Form, read_form
 from services.api.schemas import DocumentOut, Page, VersionOut
@@ -82,6 +83,11 @@ def content(document_id: str, ctx: ContainerDep, user: CurrentUser,
             download: bool = False) -> StreamingResponse:
     with ctx.transaction() as session:
         document = get_document(session, document_id)
+        if document.status == "destroyed":
+            certificate = certificate_of(session, document_id)
+            raise Gone(f"{document.archive_number} was destroyed",
+                       detail={"certificate": certificate.reference if certificate else None,
+                               "archive_number": document.archive_number})
         stored = get_version(document, version)
         chunks = ctx.store.iter_chunks(stored.object_key, version_id=stored.object_version)
         first = next(chunks, b"")  # fail here (404/503), before the 200 is sent

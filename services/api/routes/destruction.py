@@ -1,0 +1,98 @@
+"""Destruction lists (销毁清册): appraise, approve, execute, certificates."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from shared import disposition
+from shared.db.models import DestructionCertificate, DestructionList
+from services.api.deps import ContainerDep, CurrentUser
+
+router = APIRouter(prefix="/api/v1/destruction-lists", tags=["disposition"])
+
+
+class ListIn(BaseModel):
+    documents: list[str] = Field(min_length=1)
+
+
+class Decision(BaseModel):
+    document: str
+    decision: str = Field(description="destroy | extend")
+    years: int | None = None
+    reason: str | None = None
+
+
+class AppraiseIn(BaseModel):
+    items: list[Decision] = Field(min_length=1)
+
+
+class ExecuteIn(BaseModel):
+    supervisor: str = Field(min_length=1, description="监销人: neither the executor nor the approver")
+
+
+def list_out(found: DestructionList) -> dict[str, Any]:
+    return {
+        "id": found.id, "status": found.status, "created_by": found.created_by,
+        "created_at": found.created_at, "appraised_by": found.appraised_by,
+        "approved_by": found.approved_by, "approved_at": found.approved_at,
+        "executed_by": found.executed_by, "supervisor": found.supervisor,
+        "executed_at": found.executed_at,
+        "items": [{"document": i.document_id, "archive_number": i.document.archive_number,
+                   "title": i.document.title, "secrecy": i.document.secrecy,
+                   "retain_until": i.document.retain_until, "decision": i.decision, "years": i.years,
+                   "reason": i.reason, "destroyed_at": i.destroyed_at} for i in found.items]}
+
+
+def certificate_out(certificate: DestructionCertificate) -> dict[str, Any]:
+    return {"reference": certificate.reference, "document": certificate.document_id,
+            "archive_number": certificate.archive_number, "destroyed_at": certificate.destroyed_at,
+            **certificate.content}
+
+
+@router.post("", status_code=201)
+def create(body: ListIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+    with ctx.transaction() as session:
+        return list_out(disposition.create_list(session, documents=body.documents, actor=user.username))
+
+
+@router.get("/{list_id}")
+def get(list_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+    with ctx.uow() as uow:
+        return list_out(disposition.get_list(uow.session, list_id))
+
+
+@router.post("/{list_id}/appraise")
+def appraise(list_id: int, body: AppraiseIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+    with ctx.transaction() as session:
+        return list_out(disposition.appraise(session, list_id=list_id, actor=user.username,
+                                             decisions=[d.model_dump() for d in body.items]))
+
+
+@router.post("/{list_id}/approve")
+def approve(list_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+    with ctx.transaction() as session:
+        return list_out(disposition.approve(session, list_id=list_id, actor=user.username,
+                                            role=user.role))
+
+
+@router.post("/{list_id}/execute")
+async def execute(list_id: int, body: ExecuteIn, request: Request, ctx: ContainerDep,
+                  user: CurrentUser) -> dict:
+    destroyed = await run_in_threadpool(disposition.execute, ctx, list_id=list_id,
+                                        actor=user.username, supervisor=body.supervisor)
+    # the index jobs are queued too; removing now keeps search honest at once
+    await run_in_threadpool(request.app.state.index.delete, destroyed)
+    with ctx.uow() as uow:
+        return list_out(disposition.get_list(uow.session, list_id))
+
+
+@router.get("/{list_id}/certificate")
+def certificate(list_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+    with ctx.uow() as uow:
+        found = disposition.get_list(uow.session, list_id)
+        return {"list": list_id, "status": found.status,
+                "certificates": [certificate_out(c) for c in
+                                 disposition.certificates(uow.session, list_id=list_id)]}

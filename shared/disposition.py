@@ -1,0 +1,253 @@
+"""Disposition (鉴定 → 审批 → 监销, SPEC §3): destruction lists built from due
+documents, appraised item by item, approved by another person with the
+authority for the most sensitive level on the list, executed under a named
+supervisor. Execution removes every version's bytes, previews and extracted
+text, leaves a tombstone and a permanent certificate per document."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from shared import audit
+from shared.db.models import (
+    DestructionCertificate, DestructionItem, DestructionList, Document, PageText, User)
+from shared.domain.authority import approver_for, may_approve
+from shared.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shared.domain.model import DocumentStatus
+from shared.domain.retention import add_years
+from shared.jobs.queue import INDEX, enqueue
+from shared.protection import enqueue_protect
+from shared.retention import is_held
+from shared.storage import BlobStore
+
+DRAFT, APPROVED, EXECUTING, EXECUTED = "draft", "approved", "executing", "executed"
+
+
+def get_list(session: Session, list_id: int) -> DestructionList:
+    found = session.get(DestructionList, list_id)
+    if found is None:
+        raise NotFound(f"destruction list {list_id} not found", code="destruction_list_not_found")
+    return found
+
+
+def _refuse_unless_due_and_free(session: Session, document: Document, *, today: date) -> None:
+    if is_held(session, document.id):
+        raise Conflict(f"{document.archive_number} is under a legal hold", code="document_held",
+                       detail={"document": document.id})
+    if document.status != DocumentStatus.DUE or not (document.retain_until and document.retain_until <= today):
+        raise Conflict(f"{document.archive_number} is not due for destruction",
+                       code="document_not_due", detail={"document": document.id,
+                                                        "retain_until": document.retain_until})
+
+
+def create_list(session: Session, *, documents: list[str], actor: str) -> DestructionList:
+    if not documents:
+        raise InvalidInput("a destruction list needs at least one document", code="empty_list")
+    today = date.today()
+    created = DestructionList(status=DRAFT, created_by=actor)
+    session.add(created)
+    session.flush()
+    for document_id in dict.fromkeys(documents):
+        document = session.get(Document, document_id)
+        if document is None:
+            raise NotFound(f"document {document_id} not found", code="document_not_found")
+        _refuse_unless_due_and_free(session, document, today=today)
+        open_items = session.scalar(select(DestructionItem.list_id).join(DestructionList).where(
+            DestructionItem.document_id == document_id,
+            DestructionList.status.in_([DRAFT, APPROVED, EXECUTING])))
+        if open_items is not None:
+            raise Conflict(f"{document.archive_number} is already on destruction list {open_items}",
+                           code="already_listed")
+        session.add(DestructionItem(list_id=created.id, document_id=document_id))
+    session.flush()
+    audit.record(session, actor=actor, action="destruction.create", target=f"destruction:{created.id}",
+                 details={"documents": list(dict.fromkeys(documents))})
+    return created
+
+
+def appraise(session: Session, *, list_id: int, decisions: list[dict], actor: str) -> DestructionList:
+    """Record 鉴定意见: destroy, or extend by ``years`` with a reason."""
+    found = get_list(session, list_id)
+    if found.status != DRAFT:
+        raise Conflict(f"destruction list {list_id} is {found.status}; only a draft is appraised",
+                       code="list_not_draft")
+    items = {item.document_id: item for item in found.items}
+    for decision in decisions:
+        item = items.get(decision.get("document", ""))
+        if item is None:
+            raise InvalidInput(f"document {decision.get('document')} is not on list {list_id}",
+                               code="not_on_list")
+        _decide(item, decision)
+    found.appraised_by, found.appraised_at = actor, datetime.now(timezone.utc)
+    audit.record(session, actor=actor, action="destruction.appraise", target=f"destruction:{list_id}",
+                 details={"items": decisions})
+    return found
+
+
+def _decide(item: DestructionItem, decision: dict) -> None:
+    choice = decision.get("decision")
+    reason = (decision.get("reason") or "").strip() or None
+    if choice == "destroy":
+        item.decision, item.years, item.reason = "destroy", None, reason
+        return
+    if choice != "extend":
+        raise InvalidInput("decision is 'destroy' or 'extend'", code="invalid_decision")
+    years = decision.get("years")
+    if not isinstance(years, int) or not 1 <= years <= 50 or not reason:
+        raise InvalidInput("an extension needs years (1–50) and a reason", code="invalid_extension")
+    item.decision, item.years, item.reason = "extend", years, reason
+
+
+def approve(session: Session, *, list_id: int, actor: str, role: str) -> DestructionList:
+    found = get_list(session, list_id)
+    if found.status != DRAFT:
+        raise Conflict(f"destruction list {list_id} is {found.status}", code="list_not_draft")
+    if actor in (found.created_by, found.appraised_by):
+        raise PermissionDenied("the author or appraiser of a list may not approve it",
+                               code="approver_is_author")
+    undecided = [i.document.archive_number for i in found.items if i.decision is None]
+    if undecided:
+        raise Conflict("every item needs an appraisal first", code="not_appraised",
+                       detail={"undecided": undecided})
+    level = min(item.document.secrecy for item in found.items)
+    if not may_approve(role, level):
+        raise PermissionDenied(f"a list holding secrecy level {level} needs a {approver_for(level)}",
+                               code="insufficient_authority", detail={"level": level, "role": role})
+    today = date.today()
+    for item in found.items:
+        if item.decision == "destroy":
+            _refuse_unless_due_and_free(session, item.document, today=today)
+        else:
+            _extend(session, item)
+    found.status, found.approved_by, found.approved_at = APPROVED, actor, datetime.now(timezone.utc)
+    audit.record(session, actor=actor, action="destruction.approve", target=f"destruction:{list_id}",
+                 details={"level": level})
+    return found
+
+
+def _extend(session: Session, item: DestructionItem) -> None:
+    document = item.document
+    document.retain_until = add_years(document.retain_until or date.today(), item.years or 0)
+    document.retention_override_reason = item.reason
+    document.status = DocumentStatus.ARCHIVED.value
+    enqueue_protect(session, [document.id])
+
+
+def _check_supervisor(session: Session, found: DestructionList, actor: str, supervisor: str) -> None:
+    user = session.scalar(select(User).where(User.username == supervisor, User.active.is_(True)))
+    if user is None:
+        raise InvalidInput(f"supervisor {supervisor!r} is not a user", code="unknown_supervisor")
+    if supervisor in (actor, found.approved_by):
+        raise PermissionDenied("the supervisor (监销人) is neither the executor nor the approver",
+                               code="supervisor_conflict")
+
+
+def start_execution(session: Session, *, list_id: int, actor: str, supervisor: str) -> list[int]:
+    """Check everything, mark the list executing; the ids of the items to destroy."""
+    found = get_list(session, list_id)
+    if found.status == EXECUTING:  # an interrupted execution resumes, by the same people
+        if (found.executed_by, found.supervisor) != (actor, supervisor):
+            raise Conflict(f"list {list_id} is being executed by {found.executed_by}",
+                           code="execution_in_progress")
+    elif found.status != APPROVED:
+        raise Conflict(f"destruction list {list_id} is {found.status}, not approved",
+                       code="list_not_approved")
+    _check_supervisor(session, found, actor, supervisor)
+    today = date.today()
+    pending = [i for i in found.items if i.decision == "destroy" and i.destroyed_at is None]
+    for item in pending:
+        _refuse_unless_due_and_free(session, item.document, today=today)
+    if found.status == APPROVED:
+        found.status, found.executed_by, found.supervisor = EXECUTING, actor, supervisor
+        audit.record(session, actor=actor, action="destruction.execute", target=f"destruction:{list_id}",
+                     details={"supervisor": supervisor, "documents": [i.document_id for i in pending]})
+    return [item.id for item in pending]
+
+
+def objects_of(document: Document) -> list[str]:
+    keys = [v.object_key for v in document.versions]
+    return keys + [v.preview_key for v in document.versions if v.preview_key]
+
+
+def record_destruction(session: Session, *, item_id: int, reference: str) -> DestructionCertificate:
+    """After the bytes are gone: tombstone, certificate, no text, index removal queued."""
+    item = session.get(DestructionItem, item_id)
+    found, document = item.destruction_list, item.document
+    now = datetime.now(timezone.utc)
+    certificate = DestructionCertificate(
+        reference=reference, list_id=found.id, document_id=document.id,
+        archive_number=document.archive_number, destroyed_at=now, content=_certificate(
+            found, item, document, now))
+    session.add(certificate)
+    session.execute(delete(PageText).where(PageText.document_id == document.id))
+    for version in document.versions:
+        version.customer_scope = None  # the same bytes may be archived again one day
+        version.preview_key = None
+    document.status = DocumentStatus.DESTROYED.value
+    document.tags, document.custom_fields = [], {}
+    item.destroyed_at = now
+    enqueue(session, kind=INDEX, payload={"document_id": document.id})
+    audit.record(session, actor=found.executed_by or "-", action="document.destroy",
+                 target=f"document:{document.id}",
+                 details={"certificate": reference, "supervisor": found.supervisor,
+                          "archive_number": document.archive_number})
+    return certificate
+
+
+def _certificate(found: DestructionList, item: DestructionItem, document: Document,
+                 now: datetime) -> dict:
+    content = {
+        "archive_number": document.archive_number, "title": document.title, "type": document.type,
+        "customer": document.customer.code if document.customer else None,
+        "term": document.retention_term, "years": document.retention_years,
+        "document_date": document.document_date, "archived_at": document.created_at,
+        "retain_until": document.retain_until, "secrecy": document.secrecy,
+        "versions": [{"number": v.number, "sha256": v.sha256, "size": v.size,
+                      "filename": v.original_filename} for v in document.versions],
+        "appraisal": item.reason, "appraised_by": found.appraised_by, "approved_by": found.approved_by,
+        "approved_at": found.approved_at, "executed_by": found.executed_by,
+        "supervisor": found.supervisor, "destroyed_at": now}
+    return json.loads(json.dumps(content, default=lambda v: v.isoformat()))
+
+
+def finish_execution(session: Session, *, list_id: int) -> DestructionList:
+    found = get_list(session, list_id)
+    found.status, found.executed_at = EXECUTED, datetime.now(timezone.utc)
+    return found
+
+
+def execute(ctx, *, list_id: int, actor: str, supervisor: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Destroy every item appraised 'destroy'; the ids of the destroyed documents.
+    Bytes go first, then the records, item by item: an interruption is resumed
+    by running the execution again."""
+    store: BlobStore = ctx.store
+    with ctx.transaction() as session:
+        item_ids = start_execution(session, list_id=list_id, actor=actor, supervisor=supervisor)
+    destroyed: list[str] = []
+    for position, item_id in enumerate(item_ids, start=1):
+        with ctx.uow() as uow:
+            item = uow.session.get(DestructionItem, item_id)
+            keys, document_id = objects_of(item.document), item.document_id
+        for key in keys:
+            store.destroy(key)
+        with ctx.transaction() as session:
+            reference = f"XH-{date.today().year}-{list_id:05d}-{item_id:06d}"
+            record_destruction(session, item_id=item_id, reference=reference)
+        destroyed.append(document_id)
+    with ctx.transaction() as session:
+        finish_execution(session, list_id=list_id)
+    return destroyed
+
+
+def certificates(session: Session, *, list_id: int) -> list[DestructionCertificate]:
+    get_list(session, list_id)
+    return list(session.scalars(select(DestructionCertificate).where(
+        DestructionCertificate.list_id == list_id).order_by(DestructionCertificate.id)))
+
+
+def certificate_of(session: Session, document_id: str) -> DestructionCertificate | None:
+    return session.scalar(select(DestructionCertificate).where(
+        DestructionCertificate.document_id == document_id))

@@ -1,0 +1,221 @@
+"""Disposition through the HTTP API (鉴定 → 审批 → 监销) on both backends:
+every refusal in the chain, and a destruction that leaves no byte behind but a
+certificate."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from shared.bootstrap import Container
+from shared.db.models import PageText
+from shared.jobs.runner import Worker
+from shared.storage.s3 import S3Store
+from services.api.cli.jobs import handlers
+from services.search import SearchIndex, SearchQuery, build_index, parse
+from tests import samples
+from tests.conftest import LiveServer, login, make_user
+
+PEOPLE = {"arch": "archivist", "dm": "department_manager", "dl": "division_leader",
+          "gm": "general_manager", "admin": "admin", "sup": "staff"}
+
+
+@pytest.fixture
+def index(container: Container) -> Iterator[SearchIndex]:
+    engine = build_index(container.settings)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def people(container: Container, index: SearchIndex) -> Iterator[dict[str, httpx.Client]]:
+    from services.api.app import create_app
+
+    for name, role in PEOPLE.items():
+        make_user(container, name, role=role, clearance=1)
+    with LiveServer(container, app=create_app(container.settings, container=container,
+                                              index=index)) as url:
+        clients = {name: login(url, name) for name in PEOPLE}
+        clients["arch"].post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易",
+                                                        "kind": "company"})
+        yield clients
+        for client in clients.values():
+            client.close()
+
+
+def drain(container: Container, index: SearchIndex) -> None:
+    Worker(container, handlers(container, index), lease_seconds=60).drain()
+
+
+def upload(client: httpx.Client, path: Path, **fields: str) -> dict:
+    data = {"type": "contract", "title": "旧合同", "customer": "C001", "document_date": "1990-06-30",
+            **fields}
+    with path.open("rb") as handle:
+        response = client.post("/api/v1/documents", files={"file": (path.name, handle)}, data=data)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def due_document(people: dict, tmp_path: Path, seed: int, **fields: str) -> dict:
+    document = upload(people["arch"], samples.make_pdf(tmp_path, seed=seed, name=f"d{seed}.pdf"),
+                      **fields)
+    people["arch"].post("/api/v1/retention/sweep", json={})
+    return document
+
+
+def listed(people: dict, *documents: dict, decision: str = "destroy") -> int:
+    arch = people["arch"]
+    created = arch.post("/api/v1/destruction-lists", json={"documents": [d["id"] for d in documents]})
+    assert created.status_code == 201, created.text
+    list_id = created.json()["id"]
+    items = [{"document": d["id"], "decision": decision, "reason": "已到期，无保存价值"} for d in documents]
+    assert arch.post(f"/api/v1/destruction-lists/{list_id}/appraise", json={"items": items}).status_code == 200
+    return list_id
+
+
+def error(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]["code"]
+
+
+def test_a_full_destruction_leaves_no_byte_but_a_certificate(
+        people: dict, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    arch = people["arch"]
+    document = upload(arch, samples.make_pdf(tmp_path, text="销毁测试 鹭洲 Destroyme"))
+    rescan = samples.make_jpeg(tmp_path, text="销毁测试 第二版")
+    with rescan.open("rb") as handle:
+        arch.post(f"/api/v1/documents/{document['id']}/versions", files={"file": (rescan.name, handle)})
+    drain(container, index)
+    assert index.search(SearchQuery(clauses=parse("销毁测试"), clearance=1)).total == 1
+    before = arch.get(f"/api/v1/documents/{document['id']}").json()
+    assert arch.post("/api/v1/retention/sweep", json={}).json()["flagged"] == 1
+    list_id = listed(people, document)
+    assert people["dm"].post(f"/api/v1/destruction-lists/{list_id}/approve").status_code == 200
+    executed = arch.post(f"/api/v1/destruction-lists/{list_id}/execute", json={"supervisor": "sup"})
+    assert executed.status_code == 200, executed.text
+    assert executed.json()["status"] == "executed"
+
+    assert container.store.keys(f"documents/{document['id']}/") == []
+    assert container.store.keys(f"previews/{document['id']}/") == []
+    if isinstance(container.store, S3Store):  # no old object version, no delete marker either
+        left = container.store.client.list_object_versions(Bucket=container.store.bucket)
+        assert left.get("Versions", []) == [] and left.get("DeleteMarkers", []) == []
+    with container.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(PageText)) == 0
+    assert document["id"] not in index.ids()
+    assert arch.get("/api/v1/search", params={"q": "销毁测试"}).json()["total"] == 0
+
+    certificate = arch.get(f"/api/v1/destruction-lists/{list_id}/certificate").json()["certificates"]
+    assert len(certificate) == 1
+    proof = certificate[0]
+    assert proof["archive_number"] == document["archive_number"] and proof["title"] == "旧合同"
+    assert [v["sha256"] for v in proof["versions"]] == [v["sha256"] for v in before["versions"]]
+    assert (proof["appraised_by"], proof["approved_by"], proof["executed_by"], proof["supervisor"]) == (
+        "arch", "dm", "arch", "sup")
+    gone = arch.get(f"/api/v1/documents/{document['id']}/content")
+    assert error(gone) == (410, "destroyed")
+    assert gone.json()["error"]["detail"]["certificate"] == proof["reference"]
+    assert arch.get(f"/api/v1/documents/{document['id']}").json()["status"] == "destroyed"
+
+    again = upload(arch, samples.make_pdf(tmp_path, seed=77, name="n.pdf"))
+    assert again["archive_number"] != document["archive_number"]  # never reused
+    assert again["archive_number"].endswith("-00002")
+
+
+def test_no_route_deletes_a_document(people: dict, tmp_path: Path) -> None:
+    document = upload(people["admin"], samples.make_pdf(tmp_path))
+    for client in people.values():
+        assert client.delete(f"/api/v1/documents/{document['id']}").status_code == 405
+    assert people["arch"].get(f"/api/v1/documents/{document['id']}/content").status_code == 200
+
+
+def test_the_author_may_not_approve_their_own_list(people: dict, tmp_path: Path) -> None:
+    document = due_document(people, tmp_path, 1)
+    dm = people["dm"]
+    list_id = dm.post("/api/v1/destruction-lists", json={"documents": [document["id"]]}).json()["id"]
+    dm.post(f"/api/v1/destruction-lists/{list_id}/appraise",
+            json={"items": [{"document": document["id"], "decision": "destroy"}]})
+    assert error(dm.post(f"/api/v1/destruction-lists/{list_id}/approve")) == (403, "approver_is_author")
+
+
+def test_the_approver_needs_the_authority_for_the_most_sensitive_item(people: dict, tmp_path: Path) -> None:
+    ordinary = due_document(people, tmp_path, 1)
+    secret = due_document(people, tmp_path, 2, secrecy="2")
+    list_id = listed(people, ordinary, secret)
+    url = f"/api/v1/destruction-lists/{list_id}/approve"
+    refused = people["dm"].post(url)
+    assert error(refused) == (403, "insufficient_authority")
+    assert "division_leader" in refused.json()["error"]["message"]
+    assert error(people["admin"].post(url)) == (403, "insufficient_authority")
+    assert error(people["sup"].post(url)) == (403, "insufficient_authority")
+    assert people["dl"].post(url).json()["status"] == "approved"
+
+
+def test_level_one_needs_the_general_manager(people: dict, tmp_path: Path) -> None:
+    top = due_document(people, tmp_path, 1, secrecy="1")
+    list_id = listed(people, top)
+    url = f"/api/v1/destruction-lists/{list_id}/approve"
+    assert error(people["dl"].post(url)) == (403, "insufficient_authority")
+    assert people["gm"].post(url).status_code == 200
+
+
+def test_the_executor_may_not_supervise_nor_the_approver(people: dict, tmp_path: Path) -> None:
+    list_id = listed(people, due_document(people, tmp_path, 1))
+    people["dm"].post(f"/api/v1/destruction-lists/{list_id}/approve")
+    url = f"/api/v1/destruction-lists/{list_id}/execute"
+    assert error(people["arch"].post(url, json={"supervisor": "arch"})) == (403, "supervisor_conflict")
+    assert error(people["arch"].post(url, json={"supervisor": "dm"})) == (403, "supervisor_conflict")
+    assert error(people["arch"].post(url, json={"supervisor": "nobody"})) == (422, "unknown_supervisor")
+    assert people["arch"].get(f"/api/v1/destruction-lists/{list_id}").json()["status"] == "approved"
+
+
+def test_a_held_document_cannot_be_listed_approved_or_destroyed(people: dict, tmp_path: Path) -> None:
+    arch = people["arch"]
+    held_first = due_document(people, tmp_path, 1)
+    hold = arch.post("/api/v1/holds", json={"reason": "诉讼", "documents": [held_first["id"]]}).json()
+    refused = arch.post("/api/v1/destruction-lists", json={"documents": [held_first["id"]]})
+    assert error(refused) == (409, "document_held")
+    arch.post(f"/api/v1/holds/{hold['id']}/release")
+
+    list_id = listed(people, held_first)
+    hold = arch.post("/api/v1/holds", json={"reason": "再次诉讼", "customer": "C001"}).json()
+    assert error(people["dm"].post(f"/api/v1/destruction-lists/{list_id}/approve")) == (409, "document_held")
+    arch.post(f"/api/v1/holds/{hold['id']}/release")
+    people["dm"].post(f"/api/v1/destruction-lists/{list_id}/approve")
+    arch.post("/api/v1/holds", json={"reason": "第三次", "documents": [held_first["id"]]})
+    executed = arch.post(f"/api/v1/destruction-lists/{list_id}/execute", json={"supervisor": "sup"})
+    assert error(executed) == (409, "document_held")
+    assert arch.get(f"/api/v1/documents/{held_first['id']}/content").status_code == 200
+
+
+def test_a_document_not_yet_due_cannot_be_listed(people: dict, tmp_path: Path) -> None:
+    young = upload(people["arch"], samples.make_pdf(tmp_path), document_date="2020-01-01")
+    refused = people["arch"].post("/api/v1/destruction-lists", json={"documents": [young["id"]]})
+    assert error(refused) == (409, "document_not_due")
+
+
+def test_an_unappraised_list_cannot_be_approved(people: dict, tmp_path: Path) -> None:
+    document = due_document(people, tmp_path, 1)
+    list_id = people["arch"].post("/api/v1/destruction-lists",
+                                  json={"documents": [document["id"]]}).json()["id"]
+    assert error(people["dm"].post(f"/api/v1/destruction-lists/{list_id}/approve")) == (409, "not_appraised")
+
+
+def test_an_extension_keeps_the_document_longer(people: dict, tmp_path: Path) -> None:
+    document = due_document(people, tmp_path, 1)
+    arch = people["arch"]
+    list_id = arch.post("/api/v1/destruction-lists", json={"documents": [document["id"]]}).json()["id"]
+    bad = arch.post(f"/api/v1/destruction-lists/{list_id}/appraise",
+                    json={"items": [{"document": document["id"], "decision": "extend"}]})
+    assert error(bad) == (422, "invalid_extension")
+    arch.post(f"/api/v1/destruction-lists/{list_id}/appraise", json={"items": [
+        {"document": document["id"], "decision": "extend", "years": 10, "reason": "仍有纠纷可能"}]})
+    people["dm"].post(f"/api/v1/destruction-lists/{list_id}/approve")
+    kept = arch.get(f"/api/v1/documents/{document['id']}").json()
+    assert kept["status"] == "archived" and kept["retain_until"] == "2030-06-30"
+    executed = arch.post(f"/api/v1/destruction-lists/{list_id}/execute", json={"supervisor": "sup"})
+    assert executed.json()["status"] == "executed"
+    assert arch.get(f"/api/v1/documents/{document['id']}/content").status_code == 200
+    assert arch.get(f"/api/v1/destruction-lists/{list_id}/certificate").json()["certificates"] == []
