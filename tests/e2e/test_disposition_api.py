@@ -219,3 +219,31 @@ def test_an_extension_keeps_the_document_longer(people: dict, tmp_path: Path) ->
     assert executed.json()["status"] == "executed"
     assert arch.get(f"/api/v1/documents/{document['id']}/content").status_code == 200
     assert arch.get(f"/api/v1/destruction-lists/{list_id}/certificate").json()["certificates"] == []
+
+
+def test_the_whole_chain_from_the_cli(people: dict, container: Container, tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    from tests.e2e.test_cli import DANGAN, env_for
+
+    document = due_document(people, tmp_path, 1)
+    env = env_for(container.settings)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([DANGAN, "--json", "destruction", *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    created = run("create", document["id"], "--as", "arch")
+    assert created.returncode == 0, created.stderr
+    list_id = str(json.loads(created.stdout)["id"])
+    assert run("appraise", list_id, "--destroy", document["id"], "--reason", "到期", "--as",
+               "arch").returncode == 0
+    own = run("approve", list_id, "--as", "arch")
+    assert own.returncode == 1 and "approver_is_author" in own.stderr
+    assert run("approve", list_id, "--as", "dm").returncode == 0
+    assert json.loads(run("execute", list_id, "--supervisor", "sup", "--as", "arch").stdout) == {
+        "list": int(list_id), "destroyed": [document["id"]]}
+    proof = json.loads(run("certificate", list_id).stdout)
+    assert proof[0]["archive_number"] == document["archive_number"]
+    assert proof[0]["versions"][0]["sha256"] == document["sha256"]

@@ -7,6 +7,7 @@ import click
 
 from services.api.cli.common import State, handles_errors, load_settings
 from services.api.cli.customers import customers
+from services.api.cli.destruction import destruction
 from services.api.cli.ingest import ingest
 from services.api.cli.jobs import jobs_status, reindex, start_workers, worker
 from services.api.cli.retention import holds, retention
@@ -80,6 +81,7 @@ cli.add_command(reindex)
 cli.add_command(jobs_status)
 cli.add_command(retention)
 cli.add_command(holds)
+cli.add_command(destruction)
 
 
 def daily_sweep(container, stop):  # type: ignore[no-untyped-def]

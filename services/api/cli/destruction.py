@@ -1,0 +1,130 @@
+"""``dangan destruction``: destruction lists (销毁清册) from the shell.
+
+Each step acts as the user named by --as, who must exist: the same rules as
+the API apply (another person approves, with the authority for the most
+sensitive level; the supervisor is neither the executor nor the approver)."""
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from shared import disposition
+from shared.db.models import User
+from shared.domain.errors import NotFound
+from services.api.cli.common import State, emit, handles_errors, pass_state
+from services.api.routes.destruction import certificate_out, list_out
+
+AS_USER = click.option("--as", "actor", required=True, help="The user acting (must exist).")
+
+
+def _user(session, username: str) -> User:  # type: ignore[no-untyped-def]
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        raise NotFound(f"user {username} not found", code="user_not_found")
+    return user
+
+
+def _show(data: dict) -> str:
+    lines = [f"destruction list {data['id']}: {data['status']}"]
+    lines += [f"  {i['archive_number']:<28} {i['decision'] or 'not appraised':<14} {i['title']}"
+              for i in data["items"]]
+    return "\n".join(lines)
+
+
+@click.group()
+def destruction() -> None:
+    """Destruction lists: create from due documents, appraise, approve, execute."""
+
+
+@destruction.command("create")
+@click.argument("documents", nargs=-1, required=True)
+@AS_USER
+@pass_state
+@handles_errors
+def create(state: State, documents: tuple[str, ...], actor: str) -> None:
+    """Draft a list from due DOCUMENTS (ids)."""
+    with state.container.transaction() as session:
+        data = list_out(disposition.create_list(session, documents=list(documents),
+                                                actor=_user(session, actor).username))
+    emit(state, data, _show)
+
+
+@destruction.command("appraise")
+@click.argument("list_id", type=int)
+@click.option("--destroy", "destroy", multiple=True, help="Document id to destroy.")
+@click.option("--extend", "extend", multiple=True, metavar="ID:YEARS:REASON",
+              help="Keep a document longer.")
+@click.option("--reason", default="", help="Appraisal opinion (鉴定意见) for the destroyed ones.")
+@AS_USER
+@pass_state
+@handles_errors
+def appraise(state: State, list_id: int, destroy: tuple[str, ...], extend: tuple[str, ...],
+             reason: str, actor: str) -> None:
+    """Record the appraisal of the items of LIST_ID."""
+    decisions = [{"document": d, "decision": "destroy", "reason": reason} for d in destroy]
+    for spec in extend:
+        document, _, rest = spec.partition(":")
+        years, _, why = rest.partition(":")
+        decisions.append({"document": document, "decision": "extend",
+                          "years": int(years) if years.isdigit() else None, "reason": why})
+    with state.container.transaction() as session:
+        data = list_out(disposition.appraise(session, list_id=list_id, decisions=decisions,
+                                             actor=_user(session, actor).username))
+    emit(state, data, _show)
+
+
+@destruction.command("approve")
+@click.argument("list_id", type=int)
+@AS_USER
+@pass_state
+@handles_errors
+def approve(state: State, list_id: int, actor: str) -> None:
+    """Approve LIST_ID (by someone other than its author, with the authority for it)."""
+    with state.container.transaction() as session:
+        user = _user(session, actor)
+        data = list_out(disposition.approve(session, list_id=list_id, actor=user.username,
+                                            role=user.role))
+    emit(state, data, _show)
+
+
+@destruction.command("execute")
+@click.argument("list_id", type=int)
+@click.option("--supervisor", required=True, help="监销人: neither the executor nor the approver.")
+@AS_USER
+@pass_state
+@handles_errors
+def execute(state: State, list_id: int, supervisor: str, actor: str) -> None:
+    """Destroy what LIST_ID approved; the search index follows through its jobs."""
+    ctx = state.container
+    with ctx.uow() as uow:
+        username = _user(uow.session, actor).username
+    destroyed = disposition.execute(ctx, list_id=list_id, actor=username, supervisor=supervisor)
+    emit(state, {"list": list_id, "destroyed": destroyed},
+         lambda d: f"destroyed {len(d['destroyed'])} documents of list {d['list']}")
+
+
+@destruction.command("show")
+@click.argument("list_id", type=int)
+@pass_state
+@handles_errors
+def show(state: State, list_id: int) -> None:
+    """Show a list and its items."""
+    with state.container.uow() as uow:
+        data = list_out(disposition.get_list(uow.session, list_id))
+    emit(state, data, _show)
+
+
+@destruction.command("certificate")
+@click.argument("list_id", type=int)
+@pass_state
+@handles_errors
+def certificate(state: State, list_id: int) -> None:
+    """The destruction certificates of LIST_ID."""
+    with state.container.uow() as uow:
+        data = [certificate_out(c) for c in disposition.certificates(uow.session, list_id=list_id)]
+    emit(state, data, lambda rows: "\n".join(
+        f"{c['reference']}  {c['archive_number']}  {c['title']}  destroyed {c['destroyed_at']}\n"
+        f"  appraised {c['appraised_by']}, approved {c['approved_by']}, executed {c['executed_by']}, "
+        f"supervised {c['supervisor']}\n"
+        + "\n".join(f"  v{v['number']} sha256 {v['sha256']}" for v in c["versions"]) for c in rows)
+        or "no certificates")
