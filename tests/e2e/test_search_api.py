@@ -143,3 +143,19 @@ def test_a_job_that_keeps_failing_is_parked_with_its_error(
     assert listing["counts"]["extract"] == {"parked": 1}
     assert listing["parked"][0]["payload"]["document_id"] == document["id"]
     assert api.post(f"/api/v1/jobs/{listing['parked'][0]['id']}/retry").json() == {"requeued": 1}
+
+
+def test_page_one_has_a_preview_once_extracted(api: httpx.Client, container: Container,
+                                               index: SearchIndex, tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    document = upload(api, samples.make_tiff(tmp_path, pages=2))
+    not_yet = api.get(f"/api/v1/documents/{document['id']}/preview")
+    assert not_yet.status_code == 404 and not_yet.json()["error"]["code"] == "preview_not_ready"
+    drain(container, index)
+    preview = api.get(f"/api/v1/documents/{document['id']}/preview")
+    assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
+    image = Image.open(BytesIO(preview.content))
+    assert image.format == "JPEG" and max(image.size) <= 1600 and image.width <= 800

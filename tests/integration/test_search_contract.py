@@ -159,3 +159,15 @@ def test_rebuild_switches_to_a_fresh_index(loaded: SearchIndex) -> None:
     assert loaded.rebuild(iter(CORPUS[:2])) == 2
     assert loaded.ids() == {"00001", "00002"}
     assert ids(loaded, "合同") == ["00001"]
+
+
+def test_deep_pages_match_one_long_listing(index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.search.opensearch as adapter
+
+    monkeypatch.setattr(adapter, "WINDOW", 4)  # force OpenSearch onto search_after
+    index.upsert([doc(f"{n:05d}", f"租赁合同 第{n}号", day=date(2000 + n, 1, 1)) for n in range(1, 13)])
+    everything = index.search(SearchQuery(clauses=parse("租赁合同"), clearance=1, sort="date", size=12))
+    pages = [index.search(SearchQuery(clauses=parse("租赁合同"), clearance=1, sort="date", size=5,
+                                      page=n)) for n in (1, 2, 3)]
+    assert [h.id for p in pages for h in p.hits] == [h.id for h in everything.hits]
+    assert all(p.total == 12 for p in pages)

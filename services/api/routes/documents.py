@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from shared import audit
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.disposition import certificate_of
-from shared.domain.errors import Gone, InvalidInput
+from shared.domain.errors import Gone, InvalidInput, NotFound
 from services.api.deps import ContainerDep, CurrentUser
 from services.api.multipart import Form, read_form
 from services.api.schemas import DocumentOut, Page, VersionOut
@@ -106,6 +106,21 @@ def content(document_id: str, ctx: ContainerDep, user: CurrentUser,
         "ETag": f'"{stored.sha256}"',
         "X-Archive-Number": document.archive_number,
     })
+
+
+@router.get("/{document_id}/preview")
+def preview(document_id: str, ctx: ContainerDep, user: CurrentUser,
+            version: Annotated[int | None, Query(ge=1)] = None) -> StreamingResponse:
+    """A JPEG of page 1, made by the extraction job (404 until then)."""
+    with ctx.uow() as uow:
+        document = get_document(uow.session, document_id)
+        if document.status == "destroyed":
+            raise Gone(f"{document.archive_number} was destroyed")
+        stored = get_version(document, version)
+        if not stored.preview_key:
+            raise NotFound("no preview yet: extraction has not finished", code="preview_not_ready")
+        key = stored.preview_key
+    return StreamingResponse(ctx.store.iter_chunks(key), media_type="image/jpeg")
 
 
 def _reload(ctx, document_id: str) -> DocumentOut:  # type: ignore[no-untyped-def]
