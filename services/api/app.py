@@ -7,7 +7,7 @@ from shared.bootstrap import Container, build
 from shared.config import Settings
 from services.api import errors
 from services.api.routes import (
-    auth, customers, destruction, documents, health, jobs, retention, search)
+    audit, auth, customers, destruction, documents, health, jobs, retention, search)
 from services.search import SearchIndex, build_index
 
 
@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = container
     app.state.index = index or build_index(container.settings)
     errors.install(app)
-    for module in (health, auth, customers, documents, search, jobs, retention, destruction):
+    for module in (health, auth, customers, documents, search, jobs, retention, destruction,
+                   audit):
         app.include_router(module.router)
     return app
