@@ -21,6 +21,7 @@ class DocumentFilter:
     year: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    clearance: int = 3
 
 
 def get_document(session: Session, document_id: str) -> Document:
@@ -43,7 +44,7 @@ def get_version(document: Document, number: int | None) -> DocumentVersion:
 
 def list_documents(session: Session, flt: DocumentFilter, *, offset: int, limit: int
                    ) -> tuple[int, list[Document]]:
-    query = select(Document)
+    query = select(Document).where(Document.secrecy >= flt.clearance)
     if flt.customer:
         query = query.join(Customer, Document.customer_id == Customer.id).where(
             Customer.code == flt.customer)

@@ -170,8 +170,16 @@ def clerk(container: Container, base_url: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def customer(clerk: httpx.Client) -> str:
-    response = clerk.post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易有限公司",
-                                                     "kind": "company", "grade": "A"})
+def archivist(container: Container, base_url: str) -> Iterator[httpx.Client]:
+    make_user(container, "archivist1", role="archivist")
+    client = login(base_url, "archivist1")
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def customer(archivist: httpx.Client) -> str:
+    response = archivist.post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易有限公司",
+                                                         "kind": "company", "grade": "A"})
     assert response.status_code == 201, response.text
     return "C001"

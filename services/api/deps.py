@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.accounts import user_for_token
 from shared.bootstrap import Container
-from shared.domain.errors import AuthenticationFailed
+from shared.domain.errors import AuthenticationFailed, PermissionDenied
+from shared.domain.permissions import Action, allows
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -48,3 +49,26 @@ async def current_user(
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def permit(action: Action):  # type: ignore[no-untyped-def]
+    """A dependency: the caller, if the role × action table lets their role do ``action``."""
+
+    async def check(user: CurrentUser) -> Principal:
+        if not allows(user.role, action):
+            raise PermissionDenied(f"a {user.role} may not {action.value}", code="forbidden",
+                                   detail={"role": user.role, "action": action.value})
+        return user
+
+    return Annotated[Principal, Depends(check)]
+
+
+Uploader = permit(Action.DOCUMENT_UPLOAD)
+Reader = permit(Action.DOCUMENT_READ)
+CustomerReader = permit(Action.CUSTOMER_READ)
+CustomerManager = permit(Action.CUSTOMER_MANAGE)
+RetentionReader = permit(Action.RETENTION_READ)
+RetentionManager = permit(Action.RETENTION_MANAGE)
+Approver = permit(Action.DESTRUCTION_APPROVE)
+AuditReader = permit(Action.AUDIT_READ)
+JobsManager = permit(Action.JOBS_MANAGE)

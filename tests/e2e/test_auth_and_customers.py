@@ -57,28 +57,28 @@ def test_wrong_credentials_are_401(container: Container, base_url: str, username
     assert response.json()["error"]["code"] == "invalid_credentials"
 
 
-def test_customer_lifecycle(clerk: httpx.Client) -> None:
-    created = clerk.post("/api/v1/customers", json={"code": "C100", "name": "同安建材",
+def test_customer_lifecycle(archivist: httpx.Client) -> None:
+    created = archivist.post("/api/v1/customers", json={"code": "C100", "name": "同安建材",
                                                     "kind": "company", "grade": "B"})
     assert created.status_code == 201
     assert created.json()["status"] == "active"
-    closed = clerk.post("/api/v1/customers/C100/close", json={"closed_at": "2024-06-30"})
+    closed = archivist.post("/api/v1/customers/C100/close", json={"closed_at": "2024-06-30"})
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed" and closed.json()["closed_at"] == "2024-06-30"
-    again = clerk.post("/api/v1/customers/C100/close", json={"closed_at": "2024-07-01"})
+    again = archivist.post("/api/v1/customers/C100/close", json={"closed_at": "2024-07-01"})
     assert again.status_code == 409
-    reopened = clerk.post("/api/v1/customers/C100/reopen")
+    reopened = archivist.post("/api/v1/customers/C100/reopen")
     assert reopened.json()["status"] == "active" and reopened.json()["closed_at"] is None
-    assert clerk.get("/api/v1/customers/C100").json()["name"] == "同安建材"
+    assert archivist.get("/api/v1/customers/C100").json()["name"] == "同安建材"
 
 
-def test_customer_list_filters_and_pages(clerk: httpx.Client) -> None:
+def test_customer_list_filters_and_pages(archivist: httpx.Client) -> None:
     for n in range(5):
-        clerk.post("/api/v1/customers", json={"code": f"K{n}", "name": f"客户{n}", "kind": "individual"})
-    clerk.post("/api/v1/customers/K3/close", json={"closed_at": "2024-01-01"})
-    page = clerk.get("/api/v1/customers", params={"size": 2, "page": 2}).json()
+        archivist.post("/api/v1/customers", json={"code": f"K{n}", "name": f"客户{n}", "kind": "individual"})
+    archivist.post("/api/v1/customers/K3/close", json={"closed_at": "2024-01-01"})
+    page = archivist.get("/api/v1/customers", params={"size": 2, "page": 2}).json()
     assert page["total"] == 5 and [c["code"] for c in page["items"]] == ["K2", "K3"]
-    closed = clerk.get("/api/v1/customers", params={"status": "closed"}).json()
+    closed = archivist.get("/api/v1/customers", params={"status": "closed"}).json()
     assert [c["code"] for c in closed["items"]] == ["K3"]
 
 
@@ -88,42 +88,42 @@ def test_customer_list_filters_and_pages(clerk: httpx.Client) -> None:
     ({"code": "C 1", "name": "x", "kind": "company"}, "invalid_customer_code"),
     ({"code": "C1", "kind": "company"}, "invalid_request"),
 ])
-def test_bad_customers_are_refused_by_name(clerk: httpx.Client, body: dict, code: str) -> None:
-    response = clerk.post("/api/v1/customers", json=body)
+def test_bad_customers_are_refused_by_name(archivist: httpx.Client, body: dict, code: str) -> None:
+    response = archivist.post("/api/v1/customers", json=body)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == code
-    assert clerk.get("/api/v1/customers").json()["total"] == 0
+    assert archivist.get("/api/v1/customers").json()["total"] == 0
 
 
-def test_a_duplicate_customer_code_is_409(clerk: httpx.Client) -> None:
+def test_a_duplicate_customer_code_is_409(archivist: httpx.Client) -> None:
     body = {"code": "C1", "name": "x", "kind": "company"}
-    assert clerk.post("/api/v1/customers", json=body).status_code == 201
-    response = clerk.post("/api/v1/customers", json=body)
+    assert archivist.post("/api/v1/customers", json=body).status_code == 201
+    response = archivist.post("/api/v1/customers", json=body)
     assert response.status_code == 409 and response.json()["error"]["code"] == "customer_exists"
 
 
-def test_unknown_customer_is_404(clerk: httpx.Client) -> None:
-    response = clerk.get("/api/v1/customers/NOPE")
+def test_unknown_customer_is_404(archivist: httpx.Client) -> None:
+    response = archivist.get("/api/v1/customers/NOPE")
     assert response.status_code == 404 and response.json()["error"]["code"] == "customer_not_found"
 
 
-def test_closing_in_the_future_is_refused(clerk: httpx.Client) -> None:
-    clerk.post("/api/v1/customers", json={"code": "C1", "name": "x", "kind": "company"})
-    response = clerk.post("/api/v1/customers/C1/close", json={"closed_at": "2999-01-01"})
+def test_closing_in_the_future_is_refused(archivist: httpx.Client) -> None:
+    archivist.post("/api/v1/customers", json={"code": "C1", "name": "x", "kind": "company"})
+    response = archivist.post("/api/v1/customers/C1/close", json={"closed_at": "2999-01-01"})
     assert response.status_code == 422
 
 
-def test_closing_and_reopening_moves_closure_based_retention(clerk: httpx.Client, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_closing_and_reopening_moves_closure_based_retention(archivist: httpx.Client, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests import samples
 
-    clerk.post("/api/v1/customers", json={"code": "C9", "name": "x", "kind": "individual"})
+    archivist.post("/api/v1/customers", json={"code": "C9", "name": "x", "kind": "individual"})
     path = samples.make_png(tmp_path)
     with path.open("rb") as handle:
-        document = clerk.post("/api/v1/documents", files={"file": (path.name, handle)},
+        document = archivist.post("/api/v1/documents", files={"file": (path.name, handle)},
                               data={"type": "id_copy", "title": "身份证", "customer": "C9"}).json()
     assert document["retain_until"] is None  # pending: the customer is still active
-    clerk.post("/api/v1/customers/C9/close", json={"closed_at": "2024-02-29"})
-    after_close = clerk.get(f"/api/v1/documents/{document['id']}").json()
+    archivist.post("/api/v1/customers/C9/close", json={"closed_at": "2024-02-29"})
+    after_close = archivist.get(f"/api/v1/documents/{document['id']}").json()
     assert after_close["retain_until"] == "2027-02-28"  # 3 years, 29 Feb -> 28 Feb
-    clerk.post("/api/v1/customers/C9/reopen")
-    assert clerk.get(f"/api/v1/documents/{document['id']}").json()["retain_until"] is None
+    archivist.post("/api/v1/customers/C9/reopen")
+    assert archivist.get(f"/api/v1/documents/{document['id']}").json()["retain_until"] is None

@@ -72,8 +72,9 @@ def test_the_same_bytes_twice_for_one_customer_is_409(clerk: httpx.Client, custo
 
 
 def test_the_same_bytes_for_another_customer_are_archived(clerk: httpx.Client, customer: str,
+                                                          archivist: httpx.Client,
                                                           tmp_path: Path) -> None:
-    clerk.post("/api/v1/customers", json={"code": "C002", "name": "厦门港务", "kind": "company"})
+    archivist.post("/api/v1/customers", json={"code": "C002", "name": "厦门港务", "kind": "company"})
     path = samples.make_pdf(tmp_path)
     assert upload(clerk, path, customer=customer).status_code == 201
     assert upload(clerk, path, customer="C002").status_code == 201

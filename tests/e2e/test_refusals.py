@@ -61,7 +61,7 @@ def test_an_over_size_file_is_413_and_leaves_nothing(backend, tmp_path: Path) ->
     from tests.conftest import LiveServer, login, make_user
 
     ctx = build(backend.settings.model_copy(update={"max_upload_bytes": 2 * 1024 * 1024}))
-    make_user(ctx, "clerk1")
+    make_user(ctx, "clerk1", role="archivist")
     big = samples.make_big_file(tmp_path, size_bytes=3 * 1024 * 1024)
     with LiveServer(ctx) as url:
         client = login(url, "clerk1")

@@ -32,13 +32,13 @@ def status(client: httpx.Client, document: dict) -> str:
 
 
 @pytest.fixture
-def old_contract(clerk: httpx.Client, customer: str, tmp_path: Path) -> dict:
-    return upload(clerk, samples.make_pdf(tmp_path, seed=1), customer=customer,
+def old_contract(archivist: httpx.Client, customer: str, tmp_path: Path) -> dict:
+    return upload(archivist, samples.make_pdf(tmp_path, seed=1), customer=customer,
                   document_date="1990-06-30")
 
 
-def test_the_schedule_is_served(clerk: httpx.Client) -> None:
-    types = clerk.get("/api/v1/retention/schedule").json()["types"]
+def test_the_schedule_is_served(archivist: httpx.Client) -> None:
+    types = archivist.get("/api/v1/retention/schedule").json()["types"]
     assert types["contract"] == {"term": "long", "years": 30, "trigger": "document_date", "code": "D30"}
     assert types["id_copy"]["trigger"] == "customer_closed"
 
@@ -47,86 +47,86 @@ def test_document_date_trigger(old_contract: dict) -> None:
     assert old_contract["retain_until"] == "2020-06-30"
 
 
-def test_the_sweep_flags_what_is_due_once_and_never_early(clerk: httpx.Client, old_contract: dict) -> None:
-    assert sweep(clerk, "2020-06-29") == 0
-    assert status(clerk, old_contract) == "archived"
-    assert sweep(clerk, "2020-06-30") == 1
-    assert status(clerk, old_contract) == "due"
-    assert sweep(clerk, "2025-01-01") == 0  # idempotent
-    due = clerk.get("/api/v1/retention/due").json()
+def test_the_sweep_flags_what_is_due_once_and_never_early(archivist: httpx.Client, old_contract: dict) -> None:
+    assert sweep(archivist, "2020-06-29") == 0
+    assert status(archivist, old_contract) == "archived"
+    assert sweep(archivist, "2020-06-30") == 1
+    assert status(archivist, old_contract) == "due"
+    assert sweep(archivist, "2025-01-01") == 0  # idempotent
+    due = archivist.get("/api/v1/retention/due").json()
     assert due["total"] == 1 and due["items"][0]["id"] == old_contract["id"]
-    assert clerk.get(f"/api/v1/documents/{old_contract['id']}/content").status_code == 200
+    assert archivist.get(f"/api/v1/documents/{old_contract['id']}/content").status_code == 200
 
 
 def test_the_sweep_skips_permanent_pending_and_held_documents(
-        clerk: httpx.Client, customer: str, old_contract: dict, tmp_path: Path) -> None:
-    permanent = upload(clerk, samples.make_pdf(tmp_path, seed=2), customer=customer,
+        archivist: httpx.Client, customer: str, old_contract: dict, tmp_path: Path) -> None:
+    permanent = upload(archivist, samples.make_pdf(tmp_path, seed=2), customer=customer,
                        document_date="1980-01-01")
-    made_permanent = clerk.post(f"/api/v1/documents/{permanent['id']}/retention",
+    made_permanent = archivist.post(f"/api/v1/documents/{permanent['id']}/retention",
                                 json={"term": "permanent", "reason": "董事会决议"})
     assert made_permanent.json()["retain_until"] is None
-    pending = upload(clerk, samples.make_png(tmp_path, seed=3), customer=customer, type="id_copy")
+    pending = upload(archivist, samples.make_png(tmp_path, seed=3), customer=customer, type="id_copy")
     assert pending["retain_until"] is None
-    held = upload(clerk, samples.make_pdf(tmp_path, seed=4), customer=customer,
+    held = upload(archivist, samples.make_pdf(tmp_path, seed=4), customer=customer,
                   document_date="1991-01-01")
-    hold = clerk.post("/api/v1/holds", json={"reason": "诉讼", "documents": [held["id"]]})
+    hold = archivist.post("/api/v1/holds", json={"reason": "诉讼", "documents": [held["id"]]})
     assert hold.status_code == 201
-    assert sweep(clerk, "2030-01-01") == 1
-    assert [status(clerk, d) for d in (old_contract, permanent, pending, held)] == [
+    assert sweep(archivist, "2030-01-01") == 1
+    assert [status(archivist, d) for d in (old_contract, permanent, pending, held)] == [
         "due", "archived", "archived", "archived"]
-    clerk.post(f"/api/v1/holds/{hold.json()['id']}/release", json={"reason": "结案"})
-    assert sweep(clerk, "2030-01-01") == 1
-    assert status(clerk, held) == "due"
+    archivist.post(f"/api/v1/holds/{hold.json()['id']}/release", json={"reason": "结案"})
+    assert sweep(archivist, "2030-01-01") == 1
+    assert status(archivist, held) == "due"
 
 
-def test_a_customer_hold_covers_its_whole_file(clerk: httpx.Client, customer: str,
+def test_a_customer_hold_covers_its_whole_file(archivist: httpx.Client, customer: str,
                                                old_contract: dict) -> None:
-    hold = clerk.post("/api/v1/holds", json={"reason": "审计冻结", "customer": customer}).json()
-    assert sweep(clerk, "2030-01-01") == 0
-    assert clerk.get("/api/v1/holds").json()["items"][0]["customer"] == customer
-    clerk.post(f"/api/v1/holds/{hold['id']}/release")
-    assert sweep(clerk, "2030-01-01") == 1
+    hold = archivist.post("/api/v1/holds", json={"reason": "审计冻结", "customer": customer}).json()
+    assert sweep(archivist, "2030-01-01") == 0
+    assert archivist.get("/api/v1/holds").json()["items"][0]["customer"] == customer
+    archivist.post(f"/api/v1/holds/{hold['id']}/release")
+    assert sweep(archivist, "2030-01-01") == 1
 
 
 def test_a_hold_placed_after_flagging_hides_the_document_from_the_due_list(
-        clerk: httpx.Client, old_contract: dict) -> None:
-    sweep(clerk, "2030-01-01")
-    clerk.post("/api/v1/holds", json={"reason": "调查", "documents": [old_contract["id"]]})
-    assert clerk.get("/api/v1/retention/due").json()["total"] == 0
+        archivist: httpx.Client, old_contract: dict) -> None:
+    sweep(archivist, "2030-01-01")
+    archivist.post("/api/v1/holds", json={"reason": "调查", "documents": [old_contract["id"]]})
+    assert archivist.get("/api/v1/retention/due").json()["total"] == 0
 
 
-def test_closure_trigger_follows_closing_and_reopening(clerk: httpx.Client, customer: str,
+def test_closure_trigger_follows_closing_and_reopening(archivist: httpx.Client, customer: str,
                                                        tmp_path: Path) -> None:
-    licence = upload(clerk, samples.make_png(tmp_path, seed=5), customer=customer,
+    licence = upload(archivist, samples.make_png(tmp_path, seed=5), customer=customer,
                      type="business_licence")
-    clerk.post(f"/api/v1/customers/{customer}/close", json={"closed_at": "2015-03-31"})
-    assert clerk.get(f"/api/v1/documents/{licence['id']}").json()["retain_until"] == "2020-03-31"
-    assert sweep(clerk, "2024-01-01") == 1
-    clerk.post(f"/api/v1/customers/{customer}/reopen")
-    again = clerk.get(f"/api/v1/documents/{licence['id']}").json()
+    archivist.post(f"/api/v1/customers/{customer}/close", json={"closed_at": "2015-03-31"})
+    assert archivist.get(f"/api/v1/documents/{licence['id']}").json()["retain_until"] == "2020-03-31"
+    assert sweep(archivist, "2024-01-01") == 1
+    archivist.post(f"/api/v1/customers/{customer}/reopen")
+    again = archivist.get(f"/api/v1/documents/{licence['id']}").json()
     assert again["retain_until"] is None and again["status"] == "archived"
 
 
-def test_an_override_needs_a_reason_and_a_valid_term(clerk: httpx.Client, old_contract: dict) -> None:
+def test_an_override_needs_a_reason_and_a_valid_term(archivist: httpx.Client, old_contract: dict) -> None:
     url = f"/api/v1/documents/{old_contract['id']}/retention"
-    assert clerk.post(url, json={"term": "long", "years": 40}).status_code == 422
-    bad = clerk.post(url, json={"term": "short", "years": 20, "reason": "x"})
+    assert archivist.post(url, json={"term": "long", "years": 40}).status_code == 422
+    bad = archivist.post(url, json={"term": "short", "years": 20, "reason": "x"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_years"
-    done = clerk.post(url, json={"term": "long", "years": 40, "reason": "重要客户"})
+    done = archivist.post(url, json={"term": "long", "years": 40, "reason": "重要客户"})
     assert done.json()["retain_until"] == "2030-06-30"
     assert done.json()["archive_number"] == old_contract["archive_number"]
 
 
-def test_holds_refuse_bad_scopes(clerk: httpx.Client, customer: str, old_contract: dict) -> None:
-    both = clerk.post("/api/v1/holds", json={"reason": "x", "customer": customer,
+def test_holds_refuse_bad_scopes(archivist: httpx.Client, customer: str, old_contract: dict) -> None:
+    both = archivist.post("/api/v1/holds", json={"reason": "x", "customer": customer,
                                              "documents": [old_contract["id"]]})
     assert both.status_code == 422 and both.json()["error"]["code"] == "invalid_hold_scope"
-    assert clerk.post("/api/v1/holds", json={"reason": "x", "documents": ["nope"]}).status_code == 404
-    assert clerk.post("/api/v1/holds/999/release").status_code == 404
-    assert clerk.get("/api/v1/holds").json()["total"] == 0
+    assert archivist.post("/api/v1/holds", json={"reason": "x", "documents": ["nope"]}).status_code == 404
+    assert archivist.post("/api/v1/holds/999/release").status_code == 404
+    assert archivist.get("/api/v1/holds").json()["total"] == 0
 
 
-def test_sweep_and_holds_from_the_cli(container: Container, clerk: httpx.Client,
+def test_sweep_and_holds_from_the_cli(container: Container, archivist: httpx.Client,
                                       old_contract: dict) -> None:
     env = env_for(container.settings)
 
@@ -164,9 +164,9 @@ def test_ingested_trigger_counts_from_archiving(backend, tmp_path: Path) -> None
         '[types.other]\nterm = "long"\nyears = 30\ntrigger = "document_date"',
         '[types.other]\nterm = "short"\nyears = 7\ntrigger = "ingested"'), encoding="utf-8")
     ctx = build(backend.settings.model_copy(update={"retention_schedule": schedule}))
-    make_user(ctx, "clerk1")
+    make_user(ctx, "archivist1", role="archivist")
     with LiveServer(ctx) as url:
-        client = login(url, "clerk1")
+        client = login(url, "archivist1")
         document = upload(client, samples.make_pdf(tmp_path), type="other", document_date="2001-01-01")
         client.close()
     assert document["retention_trigger"] == "ingested"

@@ -39,9 +39,10 @@ def test_upload_and_download_are_recorded_in_an_unbroken_chain(
         events = uow.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         actions = [(e.actor, e.action) for e in events]
         report = audit.verify(uow.session)
-    assert actions == [("test", "user.add"), ("clerk1", "auth.login"), ("clerk1", "customer.create"),
+    assert actions == [("test", "user.add"), ("clerk1", "auth.login"), ("test", "user.add"),
+                       ("archivist1", "auth.login"), ("archivist1", "customer.create"),
                        ("clerk1", "document.upload"), ("clerk1", "document.download")]
-    assert report.ok and report.checked == 5
+    assert report.ok and report.checked == 7
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events"])
@@ -55,8 +56,8 @@ def test_the_database_refuses_to_change_or_remove_an_event(
 
 
 def test_editing_one_event_breaks_the_chain_at_that_event(
-        clerk: httpx.Client, customer: str, container: Container) -> None:
-    clerk.post("/api/v1/customers", json={"code": "C2", "name": "x", "kind": "company"})
+        archivist: httpx.Client, customer: str, container: Container) -> None:
+    archivist.post("/api/v1/customers", json={"code": "C2", "name": "x", "kind": "company"})
     with container.uow() as uow:
         target = uow.session.scalars(select(AuditEvent.id).where(
             AuditEvent.action == "customer.create").order_by(AuditEvent.id)).first()
@@ -78,18 +79,18 @@ def test_deleting_the_newest_event_is_noticed(clerk: httpx.Client, customer: str
 
 
 def test_the_api_and_the_cli_report_the_first_broken_link(
-        clerk: httpx.Client, customer: str, container: Container) -> None:
+        archivist: httpx.Client, customer: str, container: Container) -> None:
     import subprocess
 
     from tests.e2e.test_cli import DANGAN, env_for
 
-    assert clerk.get("/api/v1/audit/verify").json() == {
+    assert archivist.get("/api/v1/audit/verify").json() == {
         "ok": True, "checked": 3, "first_broken_id": None, "reason": None}
-    trail = clerk.get("/api/v1/audit", params={"target": f"customer:{customer}"}).json()
+    trail = archivist.get("/api/v1/audit", params={"target": f"customer:{customer}"}).json()
     assert [e["action"] for e in trail["items"]] == ["customer.create"]
-    assert clerk.get("/api/v1/audit", params={"actor": "clerk1"}).json()["total"] == 2
+    assert archivist.get("/api/v1/audit", params={"actor": "archivist1"}).json()["total"] == 2
     tamper(container, "UPDATE audit_events SET details = '{}' WHERE id = :i", i=trail["items"][0]["id"])
-    broken = clerk.get("/api/v1/audit/verify").json()
+    broken = archivist.get("/api/v1/audit/verify").json()
     assert broken["ok"] is False and broken["first_broken_id"] == trail["items"][0]["id"]
     done = subprocess.run([DANGAN, "audit", "verify"], env=env_for(container.settings),
                           capture_output=True, text=True, timeout=60)

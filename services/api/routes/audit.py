@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from shared import audit
 from shared.db.models import AuditEvent
-from services.api.deps import ContainerDep, CurrentUser
+from services.api.deps import ContainerDep, AuditReader
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -20,7 +20,7 @@ def event_out(event: AuditEvent) -> dict:
 
 
 @router.get("")
-def events(ctx: ContainerDep, user: CurrentUser, target: str | None = None,
+def events(ctx: ContainerDep, user: AuditReader, target: str | None = None,
            actor: str | None = None, action: str | None = None,
            date_from: Annotated[date | None, Query(alias="from")] = None,
            date_to: Annotated[date | None, Query(alias="to")] = None,
@@ -44,7 +44,7 @@ def events(ctx: ContainerDep, user: CurrentUser, target: str | None = None,
 
 
 @router.get("/verify")
-def verify(ctx: ContainerDep, user: CurrentUser) -> dict:
+def verify(ctx: ContainerDep, user: AuditReader) -> dict:
     with ctx.uow() as uow:
         report = audit.verify(uow.session)
     return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id,

@@ -6,14 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from shared import customers
-from services.api.deps import ContainerDep, CurrentUser
+from services.api.deps import ContainerDep, CustomerManager, CustomerReader
 from services.api.schemas import CloseIn, CustomerIn, CustomerOut, Page
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 
 @router.post("", status_code=201, response_model=CustomerOut)
-def create(body: CustomerIn, ctx: ContainerDep, user: CurrentUser) -> CustomerOut:
+def create(body: CustomerIn, ctx: ContainerDep, user: CustomerManager) -> CustomerOut:
     with ctx.transaction() as session:
         customer = customers.create_customer(session, code=body.code, name=body.name,
                                              kind=body.kind, grade=body.grade, actor=user.username)
@@ -21,7 +21,7 @@ def create(body: CustomerIn, ctx: ContainerDep, user: CurrentUser) -> CustomerOu
 
 
 @router.get("", response_model=Page)
-def list_(ctx: ContainerDep, user: CurrentUser,
+def list_(ctx: ContainerDep, user: CustomerReader,
           status: Annotated[str | None, Query(pattern="^(active|closed)$")] = None,
           page: Annotated[int, Query(ge=1)] = 1,
           size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
@@ -32,19 +32,19 @@ def list_(ctx: ContainerDep, user: CurrentUser,
 
 
 @router.get("/{code}", response_model=CustomerOut)
-def get(code: str, ctx: ContainerDep, user: CurrentUser) -> CustomerOut:
+def get(code: str, ctx: ContainerDep, user: CustomerReader) -> CustomerOut:
     with ctx.uow() as uow:
         return CustomerOut.of(customers.get_customer(uow.session, code))
 
 
 @router.post("/{code}/close", response_model=CustomerOut)
-def close(code: str, body: CloseIn, ctx: ContainerDep, user: CurrentUser) -> CustomerOut:
+def close(code: str, body: CloseIn, ctx: ContainerDep, user: CustomerManager) -> CustomerOut:
     with ctx.transaction() as session:
         return CustomerOut.of(customers.close_customer(session, code=code, closed_at=body.closed_at,
                                                        actor=user.username))
 
 
 @router.post("/{code}/reopen", response_model=CustomerOut)
-def reopen(code: str, ctx: ContainerDep, user: CurrentUser) -> CustomerOut:
+def reopen(code: str, ctx: ContainerDep, user: CustomerManager) -> CustomerOut:
     with ctx.transaction() as session:
         return CustomerOut.of(customers.reopen_customer(session, code=code, actor=user.username))

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shared import disposition
 from shared.db.models import DestructionCertificate, DestructionList
-from services.api.deps import ContainerDep, CurrentUser
+from services.api.deps import ContainerDep, Approver, RetentionManager, RetentionReader
 
 router = APIRouter(prefix="/api/v1/destruction-lists", tags=["disposition"])
 
@@ -53,26 +53,26 @@ def certificate_out(certificate: DestructionCertificate) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-def create(body: ListIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+def create(body: ListIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
         return list_out(disposition.create_list(session, documents=body.documents, actor=user.username))
 
 
 @router.get("/{list_id}")
-def get(list_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+def get(list_id: int, ctx: ContainerDep, user: RetentionReader) -> dict:
     with ctx.uow() as uow:
         return list_out(disposition.get_list(uow.session, list_id))
 
 
 @router.post("/{list_id}/appraise")
-def appraise(list_id: int, body: AppraiseIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+def appraise(list_id: int, body: AppraiseIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
         return list_out(disposition.appraise(session, list_id=list_id, actor=user.username,
                                              decisions=[d.model_dump() for d in body.items]))
 
 
 @router.post("/{list_id}/approve")
-def approve(list_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+def approve(list_id: int, ctx: ContainerDep, user: Approver) -> dict:
     with ctx.transaction() as session:
         return list_out(disposition.approve(session, list_id=list_id, actor=user.username,
                                             role=user.role))
@@ -80,7 +80,7 @@ def approve(list_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
 
 @router.post("/{list_id}/execute")
 async def execute(list_id: int, body: ExecuteIn, request: Request, ctx: ContainerDep,
-                  user: CurrentUser) -> dict:
+                  user: RetentionManager) -> dict:
     destroyed = await run_in_threadpool(disposition.execute, ctx, list_id=list_id,
                                         actor=user.username, supervisor=body.supervisor)
     # the index jobs are queued too; removing now keeps search honest at once
@@ -90,7 +90,7 @@ async def execute(list_id: int, body: ExecuteIn, request: Request, ctx: Containe
 
 
 @router.get("/{list_id}/certificate")
-def certificate(list_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+def certificate(list_id: int, ctx: ContainerDep, user: RetentionReader) -> dict:
     with ctx.uow() as uow:
         found = disposition.get_list(uow.session, list_id)
         return {"list": list_id, "status": found.status,

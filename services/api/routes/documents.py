@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from shared import audit
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.disposition import certificate_of
-from shared.domain.errors import Gone, InvalidInput, NotFound
-from services.api.deps import ContainerDep, CurrentUser
+from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
+from shared.domain.permissions import may_see
+from services.api.deps import ContainerDep, Reader, Uploader
 from services.api.multipart import Form, read_form
 from services.api.schemas import DocumentOut, Page, VersionOut
 from services.ingest import NewDocument, add_version, archive_document
@@ -34,7 +35,7 @@ UPLOAD_FIELDS = {"file", "customer", "type", "title", "document_date", "secrecy"
                                 "secrecy": {"type": "integer", "enum": [1, 2, 3]},
                                 "tags": {"type": "string", "description": "comma-separated"},
                                 "location": {"type": "string"}}}}}}})
-async def upload(request: Request, ctx: ContainerDep, user: CurrentUser) -> DocumentOut:
+async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> DocumentOut:
     form = await _read(request, ctx)
     try:
         meta = _new_document(form.fields)
@@ -42,12 +43,12 @@ async def upload(request: Request, ctx: ContainerDep, user: CurrentUser) -> Docu
                                            meta=meta, actor=user.username)
     finally:
         form.upload.discard()
-    return await run_in_threadpool(_reload, ctx, document.id)
+    return await run_in_threadpool(_reload, ctx, document.id, user)
 
 
 @router.post("/{document_id}/versions", status_code=201, response_model=VersionOut)
 async def new_version(document_id: str, request: Request, ctx: ContainerDep,
-                      user: CurrentUser) -> VersionOut:
+                      user: Uploader) -> VersionOut:
     form = await _read(request, ctx)
     try:
         version = await run_in_threadpool(add_version, ctx, document_id=document_id,
@@ -58,7 +59,7 @@ async def new_version(document_id: str, request: Request, ctx: ContainerDep,
 
 
 @router.get("", response_model=Page)
-def list_(ctx: ContainerDep, user: CurrentUser,
+def list_(ctx: ContainerDep, user: Reader,
           customer: str | None = None, type: str | None = None,
           status: str | None = None, year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
           date_from: Annotated[date | None, Query(alias="from")] = None,
@@ -66,23 +67,23 @@ def list_(ctx: ContainerDep, user: CurrentUser,
           page: Annotated[int, Query(ge=1)] = 1,
           size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     flt = DocumentFilter(customer=customer, type=type, status=status, year=year,
-                         date_from=date_from, date_to=date_to)
+                         date_from=date_from, date_to=date_to, clearance=user.clearance)
     with ctx.uow() as uow:
         total, rows = list_documents(uow.session, flt, offset=(page - 1) * size, limit=size)
         return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
 
 
 @router.get("/{document_id}", response_model=DocumentOut)
-def get(document_id: str, ctx: ContainerDep, user: CurrentUser) -> DocumentOut:
-    return _reload(ctx, document_id)
+def get(document_id: str, ctx: ContainerDep, user: Reader) -> DocumentOut:
+    return _reload(ctx, document_id, user)
 
 
 @router.get("/{document_id}/content")
-def content(document_id: str, ctx: ContainerDep, user: CurrentUser,
+def content(document_id: str, ctx: ContainerDep, user: Reader,
             version: Annotated[int | None, Query(ge=1)] = None,
             download: bool = False) -> StreamingResponse:
     with ctx.transaction() as session:
-        document = get_document(session, document_id)
+        document = _readable(session, document_id, user)
         if document.status == "destroyed":
             certificate = certificate_of(session, document_id)
             raise Gone(f"{document.archive_number} was destroyed",
@@ -109,11 +110,11 @@ def content(document_id: str, ctx: ContainerDep, user: CurrentUser,
 
 
 @router.get("/{document_id}/preview")
-def preview(document_id: str, ctx: ContainerDep, user: CurrentUser,
+def preview(document_id: str, ctx: ContainerDep, user: Reader,
             version: Annotated[int | None, Query(ge=1)] = None) -> StreamingResponse:
     """A JPEG of page 1, made by the extraction job (404 until then)."""
     with ctx.uow() as uow:
-        document = get_document(uow.session, document_id)
+        document = _readable(uow.session, document_id, user)
         if document.status == "destroyed":
             raise Gone(f"{document.archive_number} was destroyed")
         stored = get_version(document, version)
@@ -123,9 +124,25 @@ def preview(document_id: str, ctx: ContainerDep, user: CurrentUser,
     return StreamingResponse(ctx.store.iter_chunks(key), media_type="image/jpeg")
 
 
-def _reload(ctx, document_id: str) -> DocumentOut:  # type: ignore[no-untyped-def]
+def _reload(ctx, document_id: str, user) -> DocumentOut:  # type: ignore[no-untyped-def]
     with ctx.uow() as uow:
-        return DocumentOut.of(get_document(uow.session, document_id))
+        return DocumentOut.of(_visible(uow.session, document_id, user))
+
+
+def _visible(session, document_id: str, user):  # type: ignore[no-untyped-def]
+    """The document, or 404 when it is beyond the caller's clearance (as if absent)."""
+    document = get_document(session, document_id)
+    if not may_see(user.clearance, document.secrecy):
+        raise NotFound(f"document {document_id} not found", code="document_not_found")
+    return document
+
+
+def _readable(session, document_id: str, user):  # type: ignore[no-untyped-def]
+    """The document whose content the caller may read, or 403 beyond their clearance."""
+    document = get_document(session, document_id)
+    if not may_see(user.clearance, document.secrecy):
+        raise PermissionDenied("this document is beyond your clearance", code="beyond_clearance")
+    return document
 
 
 async def _read(request: Request, ctx) -> Form:  # type: ignore[no-untyped-def]

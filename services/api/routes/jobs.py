@@ -8,13 +8,13 @@ from sqlalchemy import select
 
 from shared.db.models import Job
 from shared.jobs.queue import PARKED, counts, retry_parked
-from services.api.deps import ContainerDep, CurrentUser
+from services.api.deps import ContainerDep, JobsManager
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
 
 @router.get("")
-def jobs(ctx: ContainerDep, user: CurrentUser,
+def jobs(ctx: ContainerDep, user: JobsManager,
          limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
     with ctx.uow() as uow:
         parked = uow.session.scalars(select(Job).where(Job.state == PARKED)
@@ -25,6 +25,6 @@ def jobs(ctx: ContainerDep, user: CurrentUser,
 
 
 @router.post("/{job_id}/retry")
-def retry(job_id: int, ctx: ContainerDep, user: CurrentUser) -> dict:
+def retry(job_id: int, ctx: ContainerDep, user: JobsManager) -> dict:
     with ctx.transaction() as session:
         return {"requeued": retry_parked(session, job_id=job_id)}

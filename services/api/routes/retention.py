@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shared import retention
 from shared.db.models import Hold
-from services.api.deps import ContainerDep, CurrentUser
+from services.api.deps import ContainerDep, RetentionManager, RetentionReader
 from services.api.schemas import DocumentOut, Page
 
 router = APIRouter(prefix="/api/v1", tags=["retention"])
@@ -37,20 +37,20 @@ class OverrideIn(BaseModel):
 
 
 @router.get("/retention/schedule")
-def schedule(ctx: ContainerDep, user: CurrentUser) -> dict:
+def schedule(ctx: ContainerDep, user: RetentionReader) -> dict:
     return {"types": {name: {"term": r.term.value, "years": r.years, "trigger": r.trigger.value,
                              "code": r.code} for name, r in ctx.schedule.rules.items()}}
 
 
 @router.post("/retention/sweep")
-def sweep(body: SweepIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     as_of = body.as_of or date.today()
     with ctx.transaction() as session:
         return {"as_of": as_of, "flagged": retention.sweep(session, as_of=as_of, actor=user.username)}
 
 
 @router.get("/retention/due", response_model=Page)
-def due(ctx: ContainerDep, user: CurrentUser, page: Annotated[int, Query(ge=1)] = 1,
+def due(ctx: ContainerDep, user: RetentionReader, page: Annotated[int, Query(ge=1)] = 1,
         size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     with ctx.uow() as uow:
         total, rows = retention.due_documents(uow.session, offset=(page - 1) * size, limit=size)
@@ -58,7 +58,7 @@ def due(ctx: ContainerDep, user: CurrentUser, page: Annotated[int, Query(ge=1)] 
 
 
 @router.post("/documents/{document_id}/retention", response_model=DocumentOut)
-def override(document_id: str, body: OverrideIn, ctx: ContainerDep, user: CurrentUser) -> DocumentOut:
+def override(document_id: str, body: OverrideIn, ctx: ContainerDep, user: RetentionManager) -> DocumentOut:
     with ctx.transaction() as session:
         document = retention.override(session, document_id=document_id, term=body.term,
                                       years=body.years, reason=body.reason, actor=user.username)
@@ -74,7 +74,7 @@ def _hold_out(session, hold: Hold) -> dict:  # type: ignore[no-untyped-def]
 
 
 @router.post("/holds", status_code=201)
-def place_hold(body: HoldIn, ctx: ContainerDep, user: CurrentUser) -> dict:
+def place_hold(body: HoldIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
         hold = retention.place_hold(session, reason=body.reason, documents=body.documents,
                                     customer=body.customer, actor=user.username)
@@ -82,7 +82,7 @@ def place_hold(body: HoldIn, ctx: ContainerDep, user: CurrentUser) -> dict:
 
 
 @router.post("/holds/{hold_id}/release")
-def release_hold(hold_id: int, ctx: ContainerDep, user: CurrentUser,
+def release_hold(hold_id: int, ctx: ContainerDep, user: RetentionManager,
                  body: ReleaseIn | None = None) -> dict:
     with ctx.transaction() as session:
         hold = retention.release_hold(session, hold_id=hold_id, actor=user.username,
@@ -91,7 +91,7 @@ def release_hold(hold_id: int, ctx: ContainerDep, user: CurrentUser,
 
 
 @router.get("/holds")
-def holds(ctx: ContainerDep, user: CurrentUser, active: bool = True) -> dict:
+def holds(ctx: ContainerDep, user: RetentionReader, active: bool = True) -> dict:
     with ctx.uow() as uow:
         query = select(Hold).order_by(Hold.id)
         if active:

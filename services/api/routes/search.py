@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from shared import audit
-from services.api.deps import ContainerDep, CurrentUser
+from services.api.deps import ContainerDep, Reader
 from services.search import SearchQuery, parse
 from services.search.base import MAX_PAGE_SIZE
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 
 
 @router.get("/search")
-def search(request: Request, ctx: ContainerDep, user: CurrentUser,
+def search(request: Request, ctx: ContainerDep, user: Reader,
            q: Annotated[str, Query(max_length=500, description='words, "phrases", -excluded')] = "",
            customer: str | None = None, type: str | None = None,
            year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
