@@ -52,3 +52,22 @@ def test_a_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DANGAN_PORT", "99999")
     with pytest.raises(ValidationError, match="port"):
         Settings()
+
+
+def test_the_readme_role_table_is_the_one_enforced() -> None:
+    from pathlib import Path
+
+    from shared.domain.model import Role
+    from shared.domain.permissions import Action, allows
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    lines = readme[readme.index("| action |"):].splitlines()
+    roles = [cell.strip() for cell in lines[0].strip("|").split("|")][1:]
+    assert roles == [r.value for r in Role]
+    rows = {}
+    for line in lines[2:]:
+        if not line.startswith("| `"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0].strip("`")] = {role for role, mark in zip(roles, cells[1:]) if mark == "✓"}
+    assert rows == {a.value: {r for r in roles if allows(r, a)} for a in Action}
