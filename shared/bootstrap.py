@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from datetime import date
+from typing import Callable, Iterator
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +24,10 @@ class Container:
     sessions: sessionmaker[Session]
     store: BlobStore
     schedule: Schedule
-    closers: list = field(default_factory=list)
+    clock: Callable[[], date] = date.today  # today's date; tests set their own
+
+    def today(self) -> date:
+        return self.clock()
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

@@ -11,6 +11,7 @@ from shared.db.models import Customer, Document
 from shared.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from shared.domain.model import CustomerGrade, CustomerKind, CustomerStatus
 from shared.domain.retention import Trigger
+from shared.jobs.queue import INDEX, enqueue
 from shared.protection import enqueue_protect
 from shared.retention import recompute
 
@@ -96,5 +97,7 @@ def recompute_retention(session: Session, customer: Customer) -> int:
         Document.status != "destroyed")).all()
     for document in documents:
         recompute(document)
+        # ID copies become restricted on closure (PIPL): the index must learn it
+        enqueue(session, kind=INDEX, payload={"document_id": document.id})
     enqueue_protect(session, [d.id for d in documents])
     return len(documents)

@@ -7,7 +7,7 @@ from shared.bootstrap import Container, build
 from shared.config import Settings
 from services.api import errors
 from services.api.routes import (
-    audit, auth, customers, destruction, documents, health, jobs, retention, search)
+    access, audit, auth, customers, destruction, documents, health, jobs, retention, search)
 from services.search import SearchIndex, build_index
 
 
@@ -23,6 +23,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.index = index or build_index(container.settings)
     errors.install(app)
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,
-                   audit):
+                   audit, access):
         app.include_router(module.router)
     return app

@@ -27,6 +27,7 @@ class IndexedDocument:
     customer: str | None = None
     document_date: date | None = None
     tags: tuple[str, ...] = ()
+    restricted: bool = False  # PIPL: an ID copy of a closed customer, archivists only
 
     @property
     def year(self) -> int | None:
@@ -37,6 +38,9 @@ class IndexedDocument:
 class SearchQuery:
     clauses: tuple[Clause, ...] = ()
     clearance: int = 3  # sees secrecy levels >= clearance
+    granted: tuple[str, ...] = ()  # and these documents, lent by approved requests
+    restricted_ok: bool = False  # archivists see restricted ID copies
+    mask_ids: bool = False  # mask resident ID numbers in highlights (clearance 3)
     customer: str | None = None
     type: str | None = None
     year: int | None = None

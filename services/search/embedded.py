@@ -36,7 +36,7 @@ def _schema() -> tantivy.Schema:
     b.add_bytes_field("body", stored=True, indexed=False)
     for name in ("customer", "type", "term", "status"):
         b.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
-    for name in ("year", "date_key", "secrecy"):
+    for name in ("year", "date_key", "secrecy", "restricted"):
         b.add_integer_field(name, stored=True, indexed=True, fast=True)
     return b.build()
 
@@ -89,7 +89,8 @@ class EmbeddedIndex(SearchIndex):
             terms=analysed(f"{doc.title}\n{doc.archive_number}\n{' '.join(doc.tags)}\n{doc.text}"),
             body=doc.text.encode("utf-8"), customer=doc.customer or "", type=doc.type,
             term=doc.term, status=doc.status, year=doc.year or 0,
-            date_key=date_key(doc.document_date), secrecy=doc.secrecy)
+            date_key=date_key(doc.document_date), secrecy=doc.secrecy,
+            restricted=int(doc.restricted))
 
     def upsert(self, documents: Iterable[IndexedDocument]) -> None:
         index = self._fresh()
@@ -150,10 +151,10 @@ class EmbeddedIndex(SearchIndex):
             kwargs = {"order_by_field": "date_key",
                       "order": tantivy.Order.Asc if query.sort == "date" else tantivy.Order.Desc}
         found = searcher.search(engine_query, limit=query.size, offset=query.offset, count=True, **kwargs)
-        hits = [self._hit(searcher, score, address, query.clauses) for score, address in found.hits]
+        hits = [self._hit(searcher, score, address, query) for score, address in found.hits]
         return SearchResult(total=found.count or 0, hits=hits, facets=self._facets(searcher, engine_query))
 
-    def _hit(self, searcher, score, address, clauses: tuple[Clause, ...]) -> Hit:  # type: ignore[no-untyped-def]
+    def _hit(self, searcher, score, address, query: SearchQuery) -> Hit:  # type: ignore[no-untyped-def]
         stored = searcher.doc(address)
         key = stored.get_first("date_key") or 0
         body = bytes(stored.get_first("body") or b"").decode("utf-8")
@@ -163,7 +164,7 @@ class EmbeddedIndex(SearchIndex):
             title=title, score=float(score) if isinstance(score, float) else 0.0,
             type=stored.get_first("type"), customer=stored.get_first("customer") or None,
             document_date=date(key // 10000, key // 100 % 100, key % 100) if key else None,
-            highlights=snippets(f"{title}\n{body}", clauses))
+            highlights=snippets(f"{title}\n{body}", query.clauses, mask_ids=query.mask_ids))
 
     def _facets(self, searcher, engine_query) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
         spec = {"type": {"terms": {"field": "type", "size": 50}},
@@ -178,8 +179,9 @@ class EmbeddedIndex(SearchIndex):
 
     def _query(self, q: SearchQuery) -> Query:
         s = self.schema
-        parts: list[tuple[Occur, Query]] = [
-            (Occur.Must, Query.range_query(s, "secrecy", FieldType.Integer, q.clearance, None))]
+        parts: list[tuple[Occur, Query]] = [(Occur.Must, self._access(q))]
+        if not q.restricted_ok:
+            parts.append((Occur.MustNot, Query.term_query(s, "restricted", 1)))
         for clause in q.clauses:
             occur = Occur.MustNot if clause.exclude else Occur.Must
             parts.append((occur, self._clause(clause)))
@@ -194,6 +196,14 @@ class EmbeddedIndex(SearchIndex):
             high = date_key(q.date_to) if q.date_to else 99991231
             parts.append((Occur.Must, Query.range_query(s, "date_key", FieldType.Integer, low, high)))
         return Query.boolean_query(parts)
+
+    def _access(self, q: SearchQuery) -> Query:
+        """Within clearance, or lent by an approved request: part of the engine query."""
+        by_level = Query.range_query(self.schema, "secrecy", FieldType.Integer, q.clearance, None)
+        if not q.granted:
+            return by_level
+        lent = Query.term_set_query(self.schema, "id", list(q.granted))
+        return Query.boolean_query([(Occur.Should, by_level), (Occur.Should, lent)])
 
     def _clause(self, clause: Clause) -> Query:
         if len(clause.terms) == 1:

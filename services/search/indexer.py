@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
+from shared.access import is_restricted
 from shared.db.models import Document, PageText
 from shared.jobs.queue import Claimed
 from services.search.base import IndexedDocument, SearchIndex
@@ -34,7 +35,8 @@ def indexed_documents(session: Session, documents: list[Document]) -> list[Index
         id=d.id, archive_number=d.archive_number, title=d.title,
         text=PAGE_BREAK.join(pages.get(d.id, [])), type=d.type, secrecy=d.secrecy,
         status=d.status, term=d.retention_term, customer=d.customer.code if d.customer else None,
-        document_date=d.document_date, tags=tuple(d.tags or ())) for d in documents]
+        document_date=d.document_date, tags=tuple(d.tags or ()),
+        restricted=is_restricted(d)) for d in documents]
 
 
 class IndexHandler:

@@ -31,6 +31,7 @@ MAPPINGS = {
         "year": {"type": "integer"},
         "document_date": {"type": "date", "format": "strict_date"},
         "secrecy": {"type": "integer"},
+        "restricted": {"type": "boolean"},
     },
 }
 
@@ -63,7 +64,7 @@ class OpenSearchIndex(SearchIndex):
         return {"id": doc.id, "archive_number": doc.archive_number, "title": doc.title,
                 "text": doc.text, "customer": doc.customer or "", "type": doc.type,
                 "term": doc.term, "status": doc.status, "tags": list(doc.tags),
-                "year": doc.year or 0, "secrecy": doc.secrecy,
+                "year": doc.year or 0, "secrecy": doc.secrecy, "restricted": doc.restricted,
                 "document_date": doc.document_date.isoformat() if doc.document_date else None}
 
     def upsert(self, documents: Iterable[IndexedDocument]) -> None:
@@ -110,7 +111,7 @@ class OpenSearchIndex(SearchIndex):
                 response = self.client.search(index=self.alias, body={**body, "from": query.offset})
             else:
                 response = self._deep(body, query.offset)
-        hits = [self._hit(h, query.clauses) for h in response["hits"]["hits"]]
+        hits = [self._hit(h, query) for h in response["hits"]["hits"]]
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits,
                             facets=_facets(response.get("aggregations", {})))
 
@@ -136,7 +137,10 @@ class OpenSearchIndex(SearchIndex):
                 {"id": "asc"}]
 
     def _query(self, q: SearchQuery) -> dict[str, Any]:
-        filters: list[dict[str, Any]] = [{"range": {"secrecy": {"gte": q.clearance}}}]
+        by_level: dict[str, Any] = {"range": {"secrecy": {"gte": q.clearance}}}
+        access = ({"bool": {"should": [by_level, {"terms": {"id": list(q.granted)}}],
+                            "minimum_should_match": 1}} if q.granted else by_level)
+        filters: list[dict[str, Any]] = [access]
         for name in ("customer", "type", "term", "status", "year"):
             value = getattr(q, name)
             if value:
@@ -146,17 +150,20 @@ class OpenSearchIndex(SearchIndex):
             filters.append({"range": {"document_date": span}})
         must = [_phrase(c) for c in q.clauses if not c.exclude] or [{"match_all": {}}]
         must_not = [_phrase(c) for c in q.clauses if c.exclude]
+        if not q.restricted_ok:
+            must_not.append({"term": {"restricted": True}})
         return {"bool": {"must": must, "must_not": must_not, "filter": filters}}
 
     @staticmethod
-    def _hit(raw: dict[str, Any], clauses: tuple[Clause, ...]) -> Hit:
+    def _hit(raw: dict[str, Any], query: SearchQuery) -> Hit:
         source = raw["_source"]
         day = source.get("document_date")
         return Hit(id=source["id"], archive_number=source["archive_number"], title=source["title"],
                    score=float(raw.get("_score") or 0.0), type=source["type"],
                    customer=source.get("customer") or None,
                    document_date=date.fromisoformat(day) if day else None,
-                   highlights=snippets(f"{source['title']}\n{source['text']}", clauses))
+                   highlights=snippets(f"{source['title']}\n{source['text']}", query.clauses,
+                                       mask_ids=query.mask_ids))
 
     def ids(self) -> set[str]:
         with _translated():

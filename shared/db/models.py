@@ -287,3 +287,30 @@ class DestructionCertificate(Base):
     archive_number: Mapped[str] = mapped_column(String(128), unique=True)
     content: Mapped[dict[str, Any]] = mapped_column()
     destroyed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessRequest(Base):
+    """A borrowing request (借阅申请): documents or a customer's whole file, a
+    purpose and an end date; approved by the role matching its most sensitive level."""
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester: Mapped[str] = mapped_column(String(64), index=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    until: Mapped[date] = mapped_column(Date)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending approved refused
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    refusal_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer | None] = relationship(lazy="joined")
+
+
+class AccessRequestDocument(Base):
+    __tablename__ = "access_request_documents"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True)

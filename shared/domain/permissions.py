@@ -15,13 +15,15 @@ class Action(StrEnum):
     RETENTION_READ = "retention.read"  # schedule, due list, holds, lists, certificates
     RETENTION_MANAGE = "retention.manage"  # sweep, overrides, holds, destruction lists
     DESTRUCTION_APPROVE = "destruction.approve"
+    ACCESS_REQUEST = "access.request"  # ask to borrow documents beyond one's clearance
+    ACCESS_APPROVE = "access.approve"
     AUDIT_READ = "audit.read"
     JOBS_MANAGE = "jobs.manage"
     USERS_MANAGE = "users.manage"
 
 
-READERS = {Action.DOCUMENT_READ, Action.CUSTOMER_READ}
-APPROVER = READERS | {Action.RETENTION_READ, Action.DESTRUCTION_APPROVE}
+READERS = {Action.DOCUMENT_READ, Action.CUSTOMER_READ, Action.ACCESS_REQUEST}
+APPROVER = READERS | {Action.RETENTION_READ, Action.DESTRUCTION_APPROVE, Action.ACCESS_APPROVE}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CLERK: frozenset(READERS | {Action.DOCUMENT_UPLOAD}),

@@ -171,3 +171,27 @@ def test_deep_pages_match_one_long_listing(index: SearchIndex, monkeypatch: pyte
                                       page=n)) for n in (1, 2, 3)]
     assert [h.id for p in pages for h in p.hits] == [h.id for h in everything.hits]
     assert all(p.total == 12 for p in pages)
+
+
+def test_a_grant_opens_exactly_its_documents(loaded: SearchIndex) -> None:
+    lent = loaded.search(SearchQuery(clauses=parse("合同"), clearance=3, granted=("00005",)))
+    assert sorted(h.id for h in lent.hits) == ["00001", "00005"]
+    assert lent.total == 2 and lent.facets["type"] == {"contract": 2}
+
+
+def test_restricted_documents_are_for_archivists_only(index: SearchIndex) -> None:
+    index.upsert([doc("00009", "身份证 复印件", type="id_copy"),
+                  IndexedDocument(id="00010", archive_number="KH01-2024-D3-SF-00010", title="身份证",
+                                  text="身份证 复印件 已销户", type="id_copy", secrecy=3,
+                                  status="archived", term="short", customer="C001", restricted=True)])
+    assert ids(index, "复印件", clearance=1) == ["00009"]
+    archivist = index.search(SearchQuery(clauses=parse("复印件"), clearance=1, restricted_ok=True))
+    assert sorted(h.id for h in archivist.hits) == ["00009", "00010"]
+
+
+def test_resident_ids_are_masked_on_request(index: SearchIndex) -> None:
+    index.upsert([doc("00011", "担保人 11010519491231002X")])
+    masked = index.search(SearchQuery(clauses=parse("担保人"), clearance=1, mask_ids=True))
+    assert "110105********002X" in masked.hits[0].highlights[0]
+    plain = index.search(SearchQuery(clauses=parse("担保人"), clearance=1))
+    assert "11010519491231002X" in plain.hits[0].highlights[0]

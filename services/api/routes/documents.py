@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from shared import audit
+from shared import access, audit
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.disposition import certificate_of
 from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
@@ -66,9 +66,11 @@ def list_(ctx: ContainerDep, user: Reader,
           date_to: Annotated[date | None, Query(alias="to")] = None,
           page: Annotated[int, Query(ge=1)] = 1,
           size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
-    flt = DocumentFilter(customer=customer, type=type, status=status, year=year,
-                         date_from=date_from, date_to=date_to, clearance=user.clearance)
     with ctx.uow() as uow:
+        granted = access.granted_ids(uow.session, username=user.username, today=ctx.today())
+        flt = DocumentFilter(customer=customer, type=type, status=status, year=year,
+                             date_from=date_from, date_to=date_to, clearance=user.clearance,
+                             granted=frozenset(granted))
         total, rows = list_documents(uow.session, flt, offset=(page - 1) * size, limit=size)
         return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
 
@@ -83,7 +85,7 @@ def content(document_id: str, ctx: ContainerDep, user: Reader,
             version: Annotated[int | None, Query(ge=1)] = None,
             download: bool = False) -> StreamingResponse:
     with ctx.transaction() as session:
-        document = _readable(session, document_id, user)
+        document = _readable(ctx, session, document_id, user)
         if document.status == "destroyed":
             certificate = certificate_of(session, document_id)
             raise Gone(f"{document.archive_number} was destroyed",
@@ -114,7 +116,7 @@ def preview(document_id: str, ctx: ContainerDep, user: Reader,
             version: Annotated[int | None, Query(ge=1)] = None) -> StreamingResponse:
     """A JPEG of page 1, made by the extraction job (404 until then)."""
     with ctx.uow() as uow:
-        document = _readable(uow.session, document_id, user)
+        document = _readable(ctx, uow.session, document_id, user)
         if document.status == "destroyed":
             raise Gone(f"{document.archive_number} was destroyed")
         stored = get_version(document, version)
@@ -126,21 +128,29 @@ def preview(document_id: str, ctx: ContainerDep, user: Reader,
 
 def _reload(ctx, document_id: str, user) -> DocumentOut:  # type: ignore[no-untyped-def]
     with ctx.uow() as uow:
-        return DocumentOut.of(_visible(uow.session, document_id, user))
+        return DocumentOut.of(_visible(ctx, uow.session, document_id, user))
 
 
-def _visible(session, document_id: str, user):  # type: ignore[no-untyped-def]
-    """The document, or 404 when it is beyond the caller's clearance (as if absent)."""
+def _granted(ctx, session, user) -> set[str]:  # type: ignore[no-untyped-def]
+    return access.granted_ids(session, username=user.username, today=ctx.today())
+
+
+def _visible(ctx, session, document_id: str, user):  # type: ignore[no-untyped-def]
+    """The document, or 404 when it is beyond the caller's clearance and grants (as if absent)."""
     document = get_document(session, document_id)
-    if not may_see(user.clearance, document.secrecy):
+    if not (may_see(user.clearance, document.secrecy) or document_id in _granted(ctx, session, user)):
         raise NotFound(f"document {document_id} not found", code="document_not_found")
     return document
 
 
-def _readable(session, document_id: str, user):  # type: ignore[no-untyped-def]
-    """The document whose content the caller may read, or 403 beyond their clearance."""
+def _readable(ctx, session, document_id: str, user):  # type: ignore[no-untyped-def]
+    """The document whose content the caller may open, or 403."""
     document = get_document(session, document_id)
-    if not may_see(user.clearance, document.secrecy):
+    if not access.may_open(role=user.role, clearance=user.clearance, document=document,
+                           granted=_granted(ctx, session, user)):
+        if access.is_restricted(document):
+            raise PermissionDenied("an ID copy of a closed customer is open to archivists only",
+                                   code="restricted")
         raise PermissionDenied("this document is beyond your clearance", code="beyond_clearance")
     return document
 

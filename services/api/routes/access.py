@@ -1,0 +1,73 @@
+"""Access requests (借阅申请): ask, approve, refuse; what is granted until when."""
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from fastapi import APIRouter
+
+from shared import access
+from shared.db.models import AccessRequest
+from shared.domain.permissions import Action, allows
+from services.api.deps import AccessApprover, AccessRequester, ContainerDep
+
+router = APIRouter(prefix="/api/v1/access-requests", tags=["access"])
+
+
+class RequestIn(BaseModel):
+    purpose: str = Field(min_length=1, max_length=2000, description="用途")
+    until: date = Field(description="归还日期: the grant ends after this day")
+    documents: list[str] | None = None
+    customer: str | None = None
+
+
+class RefuseIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def request_out(session, request: AccessRequest) -> dict:  # type: ignore[no-untyped-def]
+    return {"id": request.id, "requester": request.requester, "purpose": request.purpose,
+            "until": request.until, "status": request.status,
+            "customer": request.customer.code if request.customer else None,
+            "documents": [d.id for d in access.scope(session, request)],
+            "decided_by": request.decided_by, "decided_at": request.decided_at,
+            "refusal_reason": request.refusal_reason, "created_at": request.created_at}
+
+
+@router.post("", status_code=201)
+def create(body: RequestIn, ctx: ContainerDep, user: AccessRequester) -> dict:
+    with ctx.transaction() as session:
+        request = access.request_access(session, requester=user.username, purpose=body.purpose,
+                                        until=body.until, today=ctx.today(),
+                                        documents=body.documents, customer=body.customer)
+        return request_out(session, request)
+
+
+@router.get("")
+def list_(ctx: ContainerDep, user: AccessRequester, status: str | None = None) -> dict:
+    """Approvers see every request (their inbox); others see their own."""
+    with ctx.uow() as uow:
+        query = select(AccessRequest).order_by(AccessRequest.id.desc())
+        if not allows(user.role, Action.ACCESS_APPROVE):
+            query = query.where(AccessRequest.requester == user.username)
+        if status:
+            query = query.where(AccessRequest.status == status)
+        rows = uow.session.scalars(query.limit(500)).all()
+        return {"total": len(rows), "items": [request_out(uow.session, r) for r in rows]}
+
+
+@router.post("/{request_id}/approve")
+def approve(request_id: int, ctx: ContainerDep, user: AccessApprover) -> dict:
+    with ctx.transaction() as session:
+        request = access.approve(session, request_id=request_id, actor=user.username, role=user.role)
+        return request_out(session, request)
+
+
+@router.post("/{request_id}/refuse")
+def refuse(request_id: int, body: RefuseIn, ctx: ContainerDep, user: AccessApprover) -> dict:
+    with ctx.transaction() as session:
+        request = access.refuse(session, request_id=request_id, actor=user.username, role=user.role,
+                                reason=body.reason)
+        return request_out(session, request)

@@ -1,0 +1,192 @@
+"""Borrowing (借阅) and what nobody may see (SPEC §4) through the HTTP API."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from shared.bootstrap import Container
+from shared.jobs.runner import Worker
+from services.api.cli.jobs import handlers
+from services.search import SearchIndex, build_index
+from tests import samples
+from tests.conftest import LiveServer, login, make_user
+
+PEOPLE = {"arch": ("archivist", 1), "staff3": ("staff", 3), "staff2": ("staff", 2),
+          "staff1": ("staff", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
+          "gm": ("general_manager", 1), "audit": ("auditor", 1)}
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def index(container: Container) -> Iterator[SearchIndex]:
+    engine = build_index(container.settings)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def people(container: Container, index: SearchIndex) -> Iterator[dict[str, httpx.Client]]:
+    from services.api.app import create_app
+
+    container.clock = lambda: TODAY
+    for name, (role, clearance) in PEOPLE.items():
+        make_user(container, name, role=role, clearance=clearance)
+    with LiveServer(container, app=create_app(container.settings, container=container,
+                                              index=index)) as url:
+        clients = {name: login(url, name) for name in PEOPLE}
+        clients["arch"].post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易",
+                                                        "kind": "individual"})
+        yield clients
+        for client in clients.values():
+            client.close()
+
+
+def upload(people: dict, tmp_path: Path, seed: int, text: str, **fields: str) -> dict:
+    path = samples.make_pdf(tmp_path, seed=seed, text=text, name=f"f{seed}.pdf")
+    data = {"type": "contract", "title": f"档案{seed}", "customer": "C001", **fields}
+    with path.open("rb") as handle:
+        response = people["arch"].post("/api/v1/documents", files={"file": (path.name, handle)}, data=data)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def drain(container: Container, index: SearchIndex) -> None:
+    Worker(container, handlers(container, index), lease_seconds=60).drain()
+
+
+def hits(client: httpx.Client, q: str) -> list[str]:
+    return [h["id"] for h in client.get("/api/v1/search", params={"q": q}).json()["hits"]]
+
+
+@pytest.fixture
+def levels(people: dict, container: Container, index: SearchIndex, tmp_path: Path) -> dict[int, dict]:
+    docs = {level: upload(people, tmp_path, level, f"机密词{level} 共同词 level{level}", secrecy=str(level))
+            for level in (1, 2, 3)}
+    drain(container, index)
+    return docs
+
+
+def test_nobody_finds_what_is_beyond_their_clearance(people: dict, levels: dict) -> None:
+    for clearance in (1, 2, 3):
+        client = people[f"staff{clearance}"]
+        for level in (1, 2, 3):
+            body = client.get("/api/v1/search", params={"q": f"机密词{level}"}).json()
+            if level >= clearance:
+                assert body["total"] == 1 and body["hits"][0]["highlights"]
+            else:  # no hit, no facet count, no title, no snippet
+                assert body == {"total": 0, "page": 1, "size": 20, "hits": [],
+                                "facets": {"type": {}, "year": {}}}
+        shared_word = client.get("/api/v1/search", params={"q": "共同词"}).json()
+        assert shared_word["total"] == 4 - clearance
+        assert sum(shared_word["facets"]["type"].values()) == 4 - clearance
+
+
+def test_a_grant_lets_exactly_its_documents_through_until_its_end(
+        people: dict, levels: dict, container: Container) -> None:
+    staff = people["staff3"]
+    lent, other = levels[2], levels[1]
+    until = TODAY + timedelta(days=10)
+    asked = staff.post("/api/v1/access-requests", json={"documents": [lent["id"]], "purpose": "诉讼准备",
+                                                        "until": until.isoformat()})
+    assert asked.status_code == 201, asked.text
+    assert staff.get(f"/api/v1/documents/{lent['id']}").status_code == 404  # not before approval
+    approved = people["dl"].post(f"/api/v1/access-requests/{asked.json()['id']}/approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+
+    assert staff.get(f"/api/v1/documents/{lent['id']}").status_code == 200
+    assert staff.get(f"/api/v1/documents/{lent['id']}/content").status_code == 200
+    assert hits(staff, "机密词2") == [lent["id"]]
+    assert staff.get(f"/api/v1/documents/{other['id']}").status_code == 404
+    assert staff.get(f"/api/v1/documents/{other['id']}/content").status_code == 403
+    assert hits(staff, "机密词1") == []
+    assert staff.get("/api/v1/documents").json()["total"] == 2
+
+    container.clock = lambda: until  # the last day still counts
+    assert staff.get(f"/api/v1/documents/{lent['id']}/content").status_code == 200
+    container.clock = lambda: until + timedelta(days=1)
+    assert staff.get(f"/api/v1/documents/{lent['id']}/content").status_code == 403
+    assert staff.get(f"/api/v1/documents/{lent['id']}").status_code == 404
+    assert hits(staff, "机密词2") == []
+
+
+def test_a_refused_request_lets_nothing_through(people: dict, levels: dict) -> None:
+    staff = people["staff3"]
+    asked = staff.post("/api/v1/access-requests", json={
+        "documents": [levels[1]["id"]], "purpose": "查阅", "until": "2026-12-31"}).json()
+    url = f"/api/v1/access-requests/{asked['id']}"
+    refused = people["dl"].post(f"{url}/approve")  # level 1 needs the general manager
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_authority"
+    assert people["gm"].post(f"{url}/refuse", json={"reason": ""}).status_code == 422
+    done = people["gm"].post(f"{url}/refuse", json={"reason": "用途不充分"})
+    assert done.json()["status"] == "refused" and done.json()["refusal_reason"] == "用途不充分"
+    assert people["gm"].post(f"{url}/approve").status_code == 409
+    assert staff.get(f"/api/v1/documents/{levels[1]['id']}/content").status_code == 403
+    assert hits(staff, "机密词1") == []
+
+
+def test_requests_are_decided_by_someone_else_and_need_a_future_end(people: dict, levels: dict) -> None:
+    dm = people["dm"]
+    mine = dm.post("/api/v1/access-requests", json={"documents": [levels[3]["id"]], "purpose": "x",
+                                                    "until": "2026-12-31"}).json()
+    own = dm.post(f"/api/v1/access-requests/{mine['id']}/approve")
+    assert own.status_code == 403 and own.json()["error"]["code"] == "approver_is_requester"
+    past = people["staff3"].post("/api/v1/access-requests", json={
+        "documents": [levels[2]["id"]], "purpose": "x", "until": "2026-05-31"})
+    assert past.status_code == 422 and past.json()["error"]["code"] == "invalid_until"
+    assert people["audit"].post("/api/v1/access-requests", json={}).status_code == 403
+
+
+def test_a_customers_whole_file_can_be_lent(people: dict, levels: dict) -> None:
+    staff = people["staff3"]
+    asked = staff.post("/api/v1/access-requests", json={"customer": "C001", "purpose": "审计",
+                                                        "until": "2026-06-30"}).json()
+    assert sorted(asked["documents"]) == sorted(d["id"] for d in levels.values())
+    people["gm"].post(f"/api/v1/access-requests/{asked['id']}/approve")
+    assert sorted(hits(staff, "共同词")) == sorted(d["id"] for d in levels.values())
+
+
+def test_request_approval_and_download_are_in_the_audit_trail(people: dict, levels: dict) -> None:
+    staff = people["staff3"]
+    lent = levels[2]
+    asked = staff.post("/api/v1/access-requests", json={"documents": [lent["id"]], "purpose": "复印",
+                                                        "until": "2026-06-30"}).json()
+    people["dl"].post(f"/api/v1/access-requests/{asked['id']}/approve")
+    staff.get(f"/api/v1/documents/{lent['id']}/content", params={"download": True})
+    trail = people["audit"].get("/api/v1/audit", params={"target": f"access:{asked['id']}"}).json()
+    assert [(e["actor"], e["action"]) for e in trail["items"]] == [
+        ("staff3", "access.request"), ("dl", "access.approve")]
+    reads = people["audit"].get("/api/v1/audit", params={"target": f"document:{lent['id']}",
+                                                          "actor": "staff3"}).json()
+    assert [e["action"] for e in reads["items"]] == ["document.download"]
+
+
+def test_id_copies_of_a_closed_customer_are_for_archivists_only(
+        people: dict, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    copy = upload(people, tmp_path, 9, "居民身份证 复印件 11010519491231002X", type="id_copy")
+    drain(container, index)
+    staff = people["staff1"]
+    assert staff.get(f"/api/v1/documents/{copy['id']}/content").status_code == 200
+    people["arch"].post("/api/v1/customers/C001/close", json={"closed_at": "2026-05-01"})
+    drain(container, index)
+    refused = staff.get(f"/api/v1/documents/{copy['id']}/content")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "restricted"
+    assert hits(staff, "复印件") == []
+    assert people["arch"].get(f"/api/v1/documents/{copy['id']}/content").status_code == 200
+    assert hits(people["arch"], "复印件") == [copy["id"]]
+
+
+def test_resident_id_numbers_are_masked_for_clearance_three(
+        people: dict, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    upload(people, tmp_path, 8, "担保人 11010519491231002X 另 110105194912310021")
+    drain(container, index)
+    plain = " ".join(people["staff3"].get("/api/v1/search", params={"q": "担保人"}).json()
+                     ["hits"][0]["highlights"])
+    assert "110105********002X" in plain and "11010519491231002X" not in plain
+    assert "110105194912310021" in plain  # no valid check digit: not an ID number
+    full = " ".join(people["staff1"].get("/api/v1/search", params={"q": "担保人"}).json()
+                    ["hits"][0]["highlights"])
+    assert "11010519491231002X" in full
