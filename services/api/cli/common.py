@@ -86,3 +86,28 @@ class Progress:
             click.echo(f"\r\x1b[2K{line[:150]}", nl=self.done == self.total, err=True)
         else:
             click.echo(line, err=True)
+
+
+def acting(session, actor: str | None, action) -> str:  # type: ignore[no-untyped-def]
+    """Who a command acts as. A named user (--as, or DANGAN_USER) is held to the
+    role × action table like the API holds them; without one the command runs as
+    the local operator ("cli"), who has the database's own keys anyway."""
+    from sqlalchemy import select
+
+    from shared.db.models import User
+    from shared.domain.errors import NotFound, PermissionDenied
+    from shared.domain.permissions import allows
+
+    if not actor or actor == "cli":
+        return "cli"
+    user = session.scalar(select(User).where(User.username == actor, User.active.is_(True)))
+    if user is None:
+        raise NotFound(f"user {actor} not found", code="user_not_found")
+    if not allows(user.role, action):
+        raise PermissionDenied(f"a {user.role} may not {action.value}", code="forbidden")
+    return user.username
+
+
+as_user = click.option("--as", "actor", envvar="DANGAN_USER", default=None, metavar="USER",
+                       help="Act as USER, held to that role's permissions "
+                            "(default: $DANGAN_USER, else the local operator).")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from shared import customers as service
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from shared.domain.permissions import Action
+from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 
 
 def _row(c) -> dict:  # type: ignore[no-untyped-def]
@@ -29,14 +30,14 @@ def customers() -> None:
 @click.option("--kind", type=click.Choice(["company", "individual", "government", "partner"]),
               default="company", show_default=True)
 @click.option("--grade", type=click.Choice(["A", "B", "C"]), default="B", show_default=True)
-@click.option("--as", "actor", default="cli", show_default=True, help="Who is acting (audit trail).")
+@as_user
 @pass_state
 @handles_errors
-def add(state: State, code: str, name: str, kind: str, grade: str, actor: str) -> None:
+def add(state: State, code: str, name: str, kind: str, grade: str, actor: str | None) -> None:
     """Add customer CODE named NAME."""
     with state.container.transaction() as session:
         row = _row(service.create_customer(session, code=code, name=name, kind=kind, grade=grade,
-                                           actor=actor))
+                                           actor=acting(session, actor, Action.CUSTOMER_MANAGE)))
     emit(state, row, _line)
 
 
@@ -71,25 +72,27 @@ def show(state: State, code: str) -> None:
 @click.argument("code")
 @click.option("--on", "closed_at", type=click.DateTime(["%Y-%m-%d"]), required=True,
               help="Closure date (销户日期), YYYY-MM-DD.")
-@click.option("--as", "actor", default="cli", show_default=True)
+@as_user
 @pass_state
 @handles_errors
-def close(state: State, code: str, closed_at, actor: str) -> None:  # type: ignore[no-untyped-def]
+def close(state: State, code: str, closed_at, actor: str | None) -> None:  # type: ignore[no-untyped-def]
     """Close customer CODE: starts its event-based retention clocks."""
     with state.container.transaction() as session:
-        row = _row(service.close_customer(session, code=code, closed_at=closed_at.date(), actor=actor))
+        row = _row(service.close_customer(session, code=code, closed_at=closed_at.date(),
+                                          actor=acting(session, actor, Action.CUSTOMER_MANAGE)))
     emit(state, row, _line)
 
 
 @customers.command("reopen")
 @click.argument("code")
-@click.option("--as", "actor", default="cli", show_default=True)
+@as_user
 @pass_state
 @handles_errors
-def reopen(state: State, code: str, actor: str) -> None:
+def reopen(state: State, code: str, actor: str | None) -> None:
     """Reopen a closed customer."""
     with state.container.transaction() as session:
-        row = _row(service.reopen_customer(session, code=code, actor=actor))
+        row = _row(service.reopen_customer(session, code=code,
+                                           actor=acting(session, actor, Action.CUSTOMER_MANAGE)))
     emit(state, row, _line)
 
 

@@ -11,15 +11,17 @@ from sqlalchemy import select
 from shared import disposition
 from shared.db.models import User
 from shared.domain.errors import NotFound
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from shared.domain.permissions import Action
+from services.api.cli.common import State, acting, emit, handles_errors, pass_state
 from services.api.routes.destruction import certificate_out, list_out
 
 AS_USER = click.option("--as", "actor", required=True, help="The user acting (must exist).")
 
 
-def _user(session, username: str) -> User:  # type: ignore[no-untyped-def]
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
+def _user(session, username: str, action: Action = Action.RETENTION_MANAGE) -> User:  # type: ignore[no-untyped-def]
+    acting(session, username, action)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:  # disposition always names a person
         raise NotFound(f"user {username} not found", code="user_not_found")
     return user
 
@@ -81,7 +83,7 @@ def appraise(state: State, list_id: int, destroy: tuple[str, ...], extend: tuple
 def approve(state: State, list_id: int, actor: str) -> None:
     """Approve LIST_ID (by someone other than its author, with the authority for it)."""
     with state.container.transaction() as session:
-        user = _user(session, actor)
+        user = _user(session, actor, Action.DESTRUCTION_APPROVE)
         data = list_out(disposition.approve(session, list_id=list_id, actor=user.username,
                                             role=user.role))
     emit(state, data, _show)

@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 
 from shared.domain.errors import Conflict, DanganError, InvalidInput
-from services.api.cli.common import Progress, State, emit, handles_errors, pass_state
+from shared.domain.permissions import Action
+from services.api.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
 from services.ingest import NewDocument, archive_document, hash_file
 
 KNOWN = {"path", "customer", "type", "title", "date", "document_date", "secrecy", "tags", "location"}
@@ -37,15 +38,17 @@ class Summary:
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               required=True, help="CSV with columns path, customer, type, title, date, secrecy, "
                                   "tags, location; other columns become custom fields.")
-@click.option("--as", "actor", default="cli", show_default=True, help="Who is archiving (audit).")
+@as_user
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on standard error (default: when it is a terminal).")
 @pass_state
 @handles_errors
-def ingest(state: State, folder: Path, manifest: Path, actor: str, progress: bool | None) -> None:
+def ingest(state: State, folder: Path, manifest: Path, actor: str | None, progress: bool | None) -> None:
     """Archive every file listed in MANIFEST from FOLDER; report what was refused and why."""
     rows = read_manifest(manifest)
     ctx = state.container
+    with ctx.uow() as uow:
+        actor = acting(uow.session, actor, Action.DOCUMENT_UPLOAD)
     summary = Summary()
     bar = Progress(len(rows), label="archiving",
                    enabled=sys.stderr.isatty() if progress is None else progress)

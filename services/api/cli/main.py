@@ -6,6 +6,7 @@ import logging
 import click
 
 from services.api.cli.common import State, handles_errors, load_settings
+from services.api.cli.access import access
 from services.api.cli.audit import audit
 from services.api.cli.customers import customers
 from services.api.cli.destruction import destruction
@@ -84,6 +85,7 @@ cli.add_command(retention)
 cli.add_command(holds)
 cli.add_command(destruction)
 cli.add_command(audit)
+cli.add_command(access)
 
 
 def daily_sweep(container, stop):  # type: ignore[no-untyped-def]

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from shared import retention as service
 from shared.db.models import Hold
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from shared.domain.permissions import Action
+from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 
 
 @click.group()
@@ -30,14 +31,15 @@ def schedule(state: State) -> None:
 
 @retention.command("sweep")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
-@click.option("--as", "actor", default="cli", show_default=True, help="Who runs it (audit trail).")
+@as_user
 @pass_state
 @handles_errors
-def sweep(state: State, as_of, actor: str) -> None:  # type: ignore[no-untyped-def]
+def sweep(state: State, as_of, actor: str | None) -> None:  # type: ignore[no-untyped-def]
     """Flag documents whose retention ran out as due. Idempotent; deletes nothing."""
     day = as_of.date() if as_of else date.today()
     with state.container.transaction() as session:
-        flagged = service.sweep(session, as_of=day, actor=actor)
+        flagged = service.sweep(session, as_of=day,
+                                actor=acting(session, actor, Action.RETENTION_MANAGE))
     emit(state, {"as_of": day, "flagged": flagged}, f"flagged {flagged} documents as due (as of {day})")
 
 
@@ -66,14 +68,15 @@ def holds() -> None:
 @click.option("--reason", required=True)
 @click.option("--document", "documents", multiple=True, help="A document id (repeatable).")
 @click.option("--customer", help="Hold a customer's whole file.")
-@click.option("--as", "actor", default="cli", show_default=True)
+@as_user
 @pass_state
 @handles_errors
-def add(state: State, reason: str, documents: tuple[str, ...], customer: str | None, actor: str) -> None:
+def add(state: State, reason: str, documents: tuple[str, ...], customer: str | None,
+        actor: str | None) -> None:
     """Place a hold on documents or on a customer."""
     with state.container.transaction() as session:
         hold = service.place_hold(session, reason=reason, documents=list(documents), customer=customer,
-                                  actor=actor)
+                                  actor=acting(session, actor, Action.RETENTION_MANAGE))
         data = {"id": hold.id, "reason": hold.reason}
     emit(state, data, lambda d: f"hold {d['id']} placed: {d['reason']}")
 
@@ -81,13 +84,14 @@ def add(state: State, reason: str, documents: tuple[str, ...], customer: str | N
 @holds.command("release")
 @click.argument("hold_id", type=int)
 @click.option("--reason", default="")
-@click.option("--as", "actor", default="cli", show_default=True)
+@as_user
 @pass_state
 @handles_errors
-def release(state: State, hold_id: int, reason: str, actor: str) -> None:
+def release(state: State, hold_id: int, reason: str, actor: str | None) -> None:
     """Release a hold (audited)."""
     with state.container.transaction() as session:
-        service.release_hold(session, hold_id=hold_id, actor=actor, reason=reason)
+        service.release_hold(session, hold_id=hold_id, reason=reason,
+                             actor=acting(session, actor, Action.RETENTION_MANAGE))
     emit(state, {"id": hold_id, "released": True}, f"hold {hold_id} released")
 
 

@@ -5,7 +5,13 @@ import re
 
 import click
 
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from sqlalchemy import select
+
+from shared import access
+from shared.db.models import User
+from shared.domain.model import Role
+from shared.domain.permissions import Action
+from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 from services.search import SearchQuery, build_index, parse
 
 
@@ -22,17 +28,28 @@ from services.search import SearchQuery, build_index, parse
 @click.option("--page", type=click.IntRange(1), default=1)
 @click.option("--size", type=click.IntRange(1, 100), default=20)
 @click.option("--clearance", type=click.IntRange(1, 3), default=3, show_default=True,
-              help="Search as a user of this clearance.")
+              help="Without --as: search as a user of this clearance.")
+@as_user
 @pass_state
 @handles_errors
 def search(state: State, words: tuple[str, ...], customer, type_, year, date_from, date_to,  # type: ignore[no-untyped-def]
-           term, status, sort, page, size, clearance) -> None:
+           term, status, sort, page, size, clearance, actor) -> None:
     """Search the archive: words, "phrases" (quote them for the shell) and -excluded words.
 
     Put -- before the words when the first one is excluded: dangan search -- -担保 合同"""
-    index = build_index(state.container.settings)
+    ctx = state.container
+    granted, restricted_ok = (), False
+    with ctx.uow() as uow:
+        username = acting(uow.session, actor, Action.DOCUMENT_READ)
+        if username != "cli":  # a named user searches with their own clearance and grants
+            user = uow.session.scalar(select(User).where(User.username == username))
+            clearance, restricted_ok = user.clearance, user.role == Role.ARCHIVIST
+            granted = tuple(sorted(access.granted_ids(uow.session, username=username,
+                                                      today=ctx.today())))
+    index = build_index(ctx.settings)
     result = index.search(SearchQuery(
-        clauses=parse(" ".join(words)), clearance=clearance, customer=customer, type=type_,
+        clauses=parse(" ".join(words)), clearance=clearance, granted=granted,
+        restricted_ok=restricted_ok, mask_ids=clearance == 3, customer=customer, type=type_,
         year=year, date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None, term=term, status=status, sort=sort,
         page=page, size=size))

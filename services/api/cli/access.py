@@ -1,0 +1,93 @@
+"""``dangan access``: borrowing requests (借阅) from the shell, as a named user."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from sqlalchemy import select
+
+from shared import access as service
+from shared.db.models import AccessRequest, User
+from shared.domain.permissions import Action
+from services.api.cli.common import State, acting, emit, handles_errors, pass_state
+from services.api.routes.access import request_out
+
+AS_USER = click.option("--as", "actor", envvar="DANGAN_USER", required=True, metavar="USER",
+                       help="The user asking or deciding (default: $DANGAN_USER).")
+
+
+def _line(r: dict) -> str:
+    scope = f"customer {r['customer']}" if r["customer"] else f"{len(r['documents'])} documents"
+    return f"#{r['id']:<5} {r['status']:<9} {r['requester']:<14} until {r['until']}  {scope}  {r['purpose']}"
+
+
+@click.group()
+def access() -> None:
+    """Ask to borrow documents beyond one's clearance; approve or refuse."""
+
+
+@access.command("request")
+@click.option("--document", "documents", multiple=True, help="A document id (repeatable).")
+@click.option("--customer", help="A customer's whole file.")
+@click.option("--purpose", required=True, help="用途")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), required=True, help="归还日期")
+@AS_USER
+@pass_state
+@handles_errors
+def request(state: State, documents: tuple[str, ...], customer: str | None, purpose: str, until,  # type: ignore[no-untyped-def]
+            actor: str) -> None:
+    """File a request."""
+    with state.container.transaction() as session:
+        found = service.request_access(session, requester=acting(session, actor, Action.ACCESS_REQUEST),
+                                       purpose=purpose, until=until.date(), today=date.today(),
+                                       documents=list(documents), customer=customer)
+        data = request_out(session, found)
+    emit(state, data, _line)
+
+
+def _decide(state: State, request_id: int, actor: str, reason: str | None) -> None:
+    with state.container.transaction() as session:
+        username = acting(session, actor, Action.ACCESS_APPROVE)
+        role = session.scalar(select(User.role).where(User.username == username)) or ""
+        if reason is None:
+            found = service.approve(session, request_id=request_id, actor=username, role=role)
+        else:
+            found = service.refuse(session, request_id=request_id, actor=username, role=role,
+                                   reason=reason)
+        data = request_out(session, found)
+    emit(state, data, _line)
+
+
+@access.command("approve")
+@click.argument("request_id", type=int)
+@AS_USER
+@pass_state
+@handles_errors
+def approve(state: State, request_id: int, actor: str) -> None:
+    """Approve a request (its most sensitive level decides who may)."""
+    _decide(state, request_id, actor, None)
+
+
+@access.command("refuse")
+@click.argument("request_id", type=int)
+@click.option("--reason", required=True)
+@AS_USER
+@pass_state
+@handles_errors
+def refuse(state: State, request_id: int, reason: str, actor: str) -> None:
+    """Refuse a request, with a reason."""
+    _decide(state, request_id, actor, reason)
+
+
+@access.command("list")
+@click.option("--status", type=click.Choice(["pending", "approved", "refused"]))
+@pass_state
+@handles_errors
+def list_(state: State, status: str | None) -> None:
+    """List requests."""
+    with state.container.uow() as uow:
+        query = select(AccessRequest).order_by(AccessRequest.id.desc())
+        if status:
+            query = query.where(AccessRequest.status == status)
+        rows = [request_out(uow.session, r) for r in uow.session.scalars(query.limit(500))]
+    emit(state, rows, lambda rs: "\n".join(_line(r) for r in rs) or "no requests")
