@@ -3,6 +3,7 @@ indexing and loses nothing; `dangan reindex` rebuilds from the database."""
 from __future__ import annotations
 
 import subprocess
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -37,7 +38,7 @@ def test_a_down_search_engine_delays_indexing_and_loses_nothing(container: Conta
 
     node = urlparse(OPENSEARCH_URL)
     proxy = FaultyProxy(node.hostname, node.port)
-    alias = f"t-{tmp_path.name[-12:].lower()}"
+    alias = f"t-{uuid.uuid4().hex[:12]}"
     index = OpenSearchIndex(proxy.url, alias=alias)
     document = archive(container, samples.make_pdf(tmp_path, text="质押合同 Pledge"), "质押合同")
     worker = Worker(container, {**handlers(container, index, kinds=("extract",)),
