@@ -8,7 +8,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import boto3
 import httpx
@@ -21,6 +21,9 @@ from shared.bootstrap import Container, build
 from shared.config import Settings, normalise_database_url
 from shared.db.session import migrate
 from shared.storage.s3 import S3Store
+
+if TYPE_CHECKING:
+    from services.search import SearchIndex
 
 PG_URL = os.environ.get("DANGAN_TEST_DATABASE_URL")
 S3_ENDPOINT = os.environ.get("DANGAN_TEST_S3_ENDPOINT")
@@ -183,3 +186,21 @@ def customer(archivist: httpx.Client) -> str:
                                                          "kind": "company", "grade": "A"})
     assert response.status_code == 201, response.text
     return "C001"
+
+
+@pytest.fixture
+def index(container: Container) -> Iterator["SearchIndex"]:
+    """The deployment's search index (embedded here: OpenSearch has its own suite)."""
+    from services.search import build_index
+
+    engine = build_index(container.settings)
+    yield engine
+    engine.close()
+
+
+def drain(container: Container, index) -> int:  # type: ignore[no-untyped-def]
+    """Run every runnable job (extraction, indexing, object lock) to the end."""
+    from shared.jobs.runner import Worker
+    from services.api.cli.jobs import handlers
+
+    return Worker(container, handlers(container, index), lease_seconds=60).drain()

@@ -56,7 +56,7 @@ def permit(action: Action):  # type: ignore[no-untyped-def]
 
     async def check(user: CurrentUser) -> Principal:
         if not allows(user.role, action):
-            raise PermissionDenied(f"a {user.role} may not {action.value}", code="forbidden",
+            raise PermissionDenied(f"the {user.role} role may not {action.value}", code="forbidden",
                                    detail={"role": user.role, "action": action.value})
         return user
 

@@ -9,23 +9,14 @@ import httpx
 import pytest
 
 from shared.bootstrap import Container
-from shared.jobs.runner import Worker
-from services.api.cli.jobs import handlers
-from services.search import SearchIndex, build_index
+from services.search import SearchIndex
 from tests import samples
-from tests.conftest import LiveServer, login, make_user
+from tests.conftest import LiveServer, drain, login, make_user
 
 PEOPLE = {"arch": ("archivist", 1), "staff3": ("staff", 3), "staff2": ("staff", 2),
           "staff1": ("staff", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
           "gm": ("general_manager", 1), "audit": ("auditor", 1)}
 TODAY = date(2026, 6, 1)
-
-
-@pytest.fixture
-def index(container: Container) -> Iterator[SearchIndex]:
-    engine = build_index(container.settings)
-    yield engine
-    engine.close()
 
 
 @pytest.fixture
@@ -52,10 +43,6 @@ def upload(people: dict, tmp_path: Path, seed: int, text: str, **fields: str) ->
         response = people["arch"].post("/api/v1/documents", files={"file": (path.name, handle)}, data=data)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def drain(container: Container, index: SearchIndex) -> None:
-    Worker(container, handlers(container, index), lease_seconds=60).drain()
 
 
 def hits(client: httpx.Client, q: str) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 from shared.bootstrap import Container
 from services.search import SearchIndex
 from tests.conftest import Backend, production_backend
-from tests.e2e.test_disposition_api import drain, index, people, upload  # noqa: F401 - fixtures
+from tests.conftest import drain
+from tests.e2e.test_disposition_api import people, upload  # noqa: F401 - a fixture
 from tests import samples
 
 

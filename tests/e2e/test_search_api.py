@@ -13,16 +13,9 @@ from shared.bootstrap import Container
 from shared.db.models import Job, PageText
 from shared.jobs.runner import Worker
 from services.api.cli.jobs import handlers
-from services.search import SearchIndex, build_index
+from services.search import SearchIndex
 from tests import samples
-from tests.conftest import LiveServer, login, make_user
-
-
-@pytest.fixture
-def index(container: Container) -> Iterator[SearchIndex]:
-    engine = build_index(container.settings)
-    yield engine
-    engine.close()
+from tests.conftest import LiveServer, drain, login, make_user
 
 
 @pytest.fixture
@@ -35,10 +28,6 @@ def api(container: Container, index: SearchIndex) -> Iterator[httpx.Client]:
         client = login(url, "clerk1")
         yield client
         client.close()
-
-
-def drain(container: Container, index: SearchIndex) -> int:
-    return Worker(container, handlers(container, index), lease_seconds=60).drain()
 
 
 def upload(client: httpx.Client, path: Path, **fields: str) -> dict:

@@ -104,7 +104,7 @@ def acting(session, actor: str | None, action) -> str:  # type: ignore[no-untype
     if user is None:
         raise NotFound(f"user {actor} not found", code="user_not_found")
     if not allows(user.role, action):
-        raise PermissionDenied(f"a {user.role} may not {action.value}", code="forbidden")
+        raise PermissionDenied(f"the {user.role} role may not {action.value}", code="forbidden")
     return user.username
 
 
