@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared import audit
-from shared.db.models import AccessRequest, AccessRequestDocument, Customer, Document
+from shared.customers import get_customer
+from shared.db.models import AccessRequest, AccessRequestDocument, Document
 from shared.domain.authority import approver_for, may_approve
 from shared.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shared.domain.model import DocumentStatus, Role
@@ -29,10 +30,7 @@ def request_access(session: Session, *, requester: str, purpose: str, until: dat
         raise InvalidInput("request either documents or one customer's file", code="invalid_scope")
     request = AccessRequest(requester=requester, purpose=purpose.strip(), until=until, status=PENDING)
     if customer:
-        found = session.scalar(select(Customer).where(Customer.code == customer))
-        if found is None:
-            raise NotFound(f"customer {customer} not found", code="customer_not_found")
-        request.customer_id = found.id
+        request.customer_id = get_customer(session, customer).id
     session.add(request)
     session.flush()
     for document_id in dict.fromkeys(documents or []):

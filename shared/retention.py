@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared import audit
-from shared.db.models import Customer, Document, Hold, HoldDocument
+from shared.db.models import Customer, Document, Hold, HoldDocument, Job
+from shared.jobs.queue import INDEX, QUEUED, enqueue
 from shared.documents import get_document
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
@@ -35,15 +36,32 @@ def due_condition(as_of: date) -> ColumnElement[bool]:
 def sweep(session: Session, *, as_of: date, actor: str) -> int:
     """Flag every archived, unheld document whose term ran out by ``as_of`` as due.
     One indexed UPDATE; idempotent; it never deletes anything."""
+    stamp = datetime.now(timezone.utc)
     result = session.execute(
         update(Document)
         .where(Document.status == DocumentStatus.ARCHIVED.value, due_condition(as_of), ~held())
-        .values(status=DocumentStatus.DUE.value, updated_at=datetime.now(timezone.utc))
+        .values(status=DocumentStatus.DUE.value, updated_at=stamp)
         .execution_options(synchronize_session=False))
     flagged = result.rowcount or 0
+    if flagged:
+        _reindex_flagged(session, stamp)
     audit.record(session, actor=actor, action="retention.sweep", target=None,
                  details={"as_of": as_of.isoformat(), "flagged": flagged})
     return flagged
+
+
+def _reindex_flagged(session: Session, stamp: datetime) -> None:
+    """One index job per flagged document, in one set-based INSERT … SELECT, so
+    search's status filter learns of the sweep without a loop over rows."""
+    dialect = session.get_bind().dialect.name
+    build = func.json_build_object if dialect == "postgresql" else func.json_object
+    flagged = select(
+        literal(INDEX), build("document_id", Document.id), literal(QUEUED), literal(0), literal(5),
+        literal(stamp), literal(stamp), literal(stamp),
+    ).where(Document.status == DocumentStatus.DUE.value, Document.updated_at == stamp)
+    session.execute(insert(Job).from_select(
+        ["kind", "payload", "state", "attempts", "max_attempts", "run_after", "created_at",
+         "updated_at"], flagged))
 
 
 def due_documents(session: Session, *, offset: int, limit: int) -> tuple[int, list[Document]]:
@@ -102,6 +120,7 @@ def override(session: Session, *, document_id: str, term: str, years: int | None
     document.retention_override_reason = reason.strip()
     recompute(document)
     enqueue_protect(session, [document.id])
+    enqueue(session, kind=INDEX, payload={"document_id": document.id})
     audit.record(session, actor=actor, action="retention.override", target=f"document:{document_id}",
                  details={"before": before, "term": document.retention_term,
                           "years": document.retention_years, "retain_until": document.retain_until,
@@ -116,7 +135,7 @@ def place_hold(session: Session, *, reason: str, actor: str, documents: list[str
     if bool(documents) == bool(customer):
         raise InvalidInput("hold either documents or one customer", code="invalid_hold_scope")
     hold = Hold(reason=reason.strip(), created_by=actor)
-    if customer:
+    if customer:  # shared.customers depends on this module: look the code up here
         found = session.scalar(select(Customer).where(Customer.code == customer))
         if found is None:
             raise NotFound(f"customer {customer} not found", code="customer_not_found")

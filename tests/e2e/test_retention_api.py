@@ -173,3 +173,18 @@ def test_ingested_trigger_counts_from_archiving(backend, tmp_path: Path) -> None
     assert document["retain_until"] == add_years(date.today(), 7).isoformat()
     assert document["archive_number"].split("-")[2] == "D7"
     ctx.close()
+
+
+def test_search_learns_of_the_sweep(archivist: httpx.Client, container: Container,
+                                    old_contract: dict) -> None:
+    from services.search import SearchQuery, build_index, parse
+    from tests.conftest import drain
+
+    index = build_index(container.settings)
+    drain(container, index)
+    due = SearchQuery(clauses=parse("合同"), clearance=1, status="due")
+    assert index.search(due).total == 0
+    assert sweep(archivist, "2030-01-01") == 1
+    drain(container, index)
+    assert [h.id for h in index.search(due).hits] == [old_contract["id"]]
+    index.close()
