@@ -127,7 +127,8 @@ def test_database_failing_after_the_object_is_stored_removes_the_object(backend,
 def test_readyz_is_ready_when_database_and_store_answer(container: Container, base_url: str) -> None:
     response = httpx.get(f"{base_url}/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok", "object_store": "ok"}}
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "object_store": "ok",
+                                                             "search": "ok"}}
     assert httpx.get(f"{base_url}/healthz").json() == {"status": "ok"}
 
 

@@ -1,7 +1,7 @@
 """Liveness and readiness."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -17,7 +17,7 @@ def healthz() -> dict:
 
 
 @router.get("/readyz")
-def readyz(ctx: ContainerDep) -> JSONResponse:
+def readyz(request: Request, ctx: ContainerDep) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
         with ctx.engine.connect() as connection:
@@ -30,6 +30,11 @@ def readyz(ctx: ContainerDep) -> JSONResponse:
         checks["object_store"] = "ok"
     except DanganError as exc:
         checks["object_store"] = f"unavailable: {exc.message}"
+    try:
+        request.app.state.index.check()
+        checks["search"] = "ok"
+    except DanganError as exc:
+        checks["search"] = f"unavailable: {exc.message}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
                         200 if ready else 503)
