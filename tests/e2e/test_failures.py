@@ -153,3 +153,13 @@ def test_readyz_reports_an_unreachable_database(tmp_path: Path) -> None:
     assert response.json()["checks"]["database"].startswith("unavailable")
     assert response.json()["checks"]["object_store"] == "ok"
     ctx.close()
+
+
+def test_readyz_reports_an_unreachable_search_engine(tmp_path: Path) -> None:
+    ctx = build(Settings(home=tmp_path, opensearch_url="http://127.0.0.1:9"))
+    with LiveServer(ctx) as url:
+        response = httpx.get(f"{url}/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["search"].startswith("unavailable") and checks["database"] == "ok"
+    ctx.close()
