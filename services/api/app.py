@@ -7,7 +7,8 @@ from shared.bootstrap import Container, build
 from shared.config import Settings
 from services.api import errors
 from services.api.routes import (
-    access, audit, auth, customers, destruction, documents, health, jobs, retention, search)
+    access, audit, auth, customers, destruction, documents, health, jobs, metrics, retention,
+    search)
 from services.search import SearchIndex, build_index
 
 
@@ -21,8 +22,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     )
     app.state.container = container
     app.state.index = index or build_index(container.settings)
+    app.state.metrics = metrics.registry_for(container)
     errors.install(app)
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,
-                   audit, access):
+                   audit, access, metrics):
         app.include_router(module.router)
     return app

@@ -163,3 +163,10 @@ def test_readyz_reports_an_unreachable_search_engine(tmp_path: Path) -> None:
     checks = response.json()["checks"]
     assert checks["search"].startswith("unavailable") and checks["database"] == "ok"
     ctx.close()
+
+
+def test_metrics_report_holdings_and_jobs(clerk: httpx.Client, base_url: str, tmp_path: Path) -> None:
+    post(clerk, samples.make_pdf(tmp_path))
+    text = httpx.get(f"{base_url}/metrics").text
+    assert 'dangan_documents{status="archived"} 1.0' in text
+    assert 'dangan_jobs{kind="extract",state="queued"} 1.0' in text

@@ -1,0 +1,45 @@
+"""GET /metrics for Prometheus: holdings by status, the job queue by kind and
+state, read from the database at scrape time, so every replica reports the
+same truth; plus this process's own figures."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, select
+
+from shared.bootstrap import Container
+from shared.db.models import Document
+from shared.jobs.queue import counts
+
+router = APIRouter(tags=["health"])
+
+
+class ArchiveCollector:
+    def __init__(self, ctx: Container) -> None:
+        self.ctx = ctx
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        documents = GaugeMetricFamily("dangan_documents", "Documents by status", labels=["status"])
+        jobs = GaugeMetricFamily("dangan_jobs", "Jobs by kind and state", labels=["kind", "state"])
+        with self.ctx.uow() as uow:
+            rows = uow.session.execute(select(Document.status, func.count()).group_by(Document.status))
+            for status, count in rows:
+                documents.add_metric([status], count)
+            for kind, states in counts(uow.session).items():
+                for state, count in states.items():
+                    jobs.add_metric([kind, state], count)
+        yield documents
+        yield jobs
+
+
+def registry_for(ctx: Container) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(ArchiveCollector(ctx))
+    return registry
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
