@@ -82,3 +82,23 @@ def test_clearance_hides_metadata_and_refuses_content(container: Container, base
     assert clerk.get("/api/v1/documents").json()["total"] == 1
     clerk.close()
     staff.close()
+
+
+def test_a_new_version_needs_the_document_in_clearance(container: Container, base_url: str,
+                                                       tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests import samples
+
+    make_user(container, "top-clerk", role="clerk", clearance=1)
+    make_user(container, "low-clerk", role="clerk", clearance=3)
+    top, low = login(base_url, "top-clerk"), login(base_url, "low-clerk")
+    first, second = samples.make_pdf(tmp_path, seed=1), samples.make_png(tmp_path, seed=2)
+    with first.open("rb") as handle:
+        secret = top.post("/api/v1/documents", files={"file": (first.name, handle)},
+                          data={"type": "contract", "title": "绝密", "secrecy": "1"}).json()
+    with second.open("rb") as handle:
+        refused = low.post(f"/api/v1/documents/{secret['id']}/versions",
+                           files={"file": (second.name, handle)})
+    assert refused.status_code == 404
+    assert len(top.get(f"/api/v1/documents/{secret['id']}").json()["versions"]) == 1
+    top.close()
+    low.close()

@@ -49,6 +49,7 @@ async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> Documen
 @router.post("/{document_id}/versions", status_code=201, response_model=VersionOut)
 async def new_version(document_id: str, request: Request, ctx: ContainerDep,
                       user: Uploader) -> VersionOut:
+    await run_in_threadpool(_reload, ctx, document_id, user)  # 404 beyond the caller's clearance
     form = await _read(request, ctx)
     try:
         version = await run_in_threadpool(add_version, ctx, document_id=document_id,
