@@ -1,0 +1,151 @@
+"""`dangan check` (四性检测): authenticity, integrity, usability and security of
+the whole archive. Every finding names what it concerns; none means sound."""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy import select
+
+from shared import audit
+from shared.bootstrap import Container
+from shared.db.models import Document, DocumentVersion
+from shared.domain.errors import DanganError
+from shared.domain.model import SECRECY_LEVELS, DocumentStatus
+from shared.storage.s3 import S3Store
+from services.ingest.inspect import inspect_file
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # authenticity | integrity | usability | security
+    target: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    archive_number: str
+    document_id: str
+    number: int
+    key: str
+    object_version: str | None
+    sha256: str
+    filename: str
+
+
+def versions(ctx: Container) -> Iterator[StoredVersion]:
+    last = 0
+    while True:
+        with ctx.uow() as uow:
+            rows = uow.session.execute(
+                select(DocumentVersion, Document.archive_number).join(Document)
+                .where(Document.status != DocumentStatus.DESTROYED, DocumentVersion.id > last)
+                .order_by(DocumentVersion.id).limit(BATCH)).all()
+            batch = [StoredVersion(number_, v.document_id, v.number, v.object_key, v.object_version,
+                                   v.sha256, v.original_filename) for v, number_ in rows]
+            ids = [v.id for v, _ in rows]
+        if not batch:
+            return
+        yield from batch
+        last = ids[-1]
+
+
+def check_version(ctx: Container, version: StoredVersion, *, lock: bool) -> list[Finding]:
+    """Authenticity (hash), usability (it still parses) and, on S3, its Object Lock."""
+    target = f"{version.archive_number} v{version.number}"
+    digest = hashlib.sha256()
+    with tempfile.TemporaryDirectory(dir=_spool(ctx)) as folder:
+        copy = Path(folder) / Path(version.filename).name
+        try:
+            with copy.open("wb") as out:
+                for chunk in ctx.store.iter_chunks(version.key, version_id=version.object_version):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except DanganError as exc:
+            return [Finding("integrity", target, f"its object cannot be read: {exc.message}")]
+        found = []
+        if digest.hexdigest() != version.sha256:
+            found.append(Finding("authenticity", target, "the stored bytes do not match the recorded SHA-256"))
+        try:
+            inspect_file(copy, filename=copy.name, max_pixels=ctx.settings.max_image_pixels)
+        except DanganError as exc:
+            found.append(Finding("usability", target, f"the file no longer opens: {exc.message}"))
+    if lock and isinstance(ctx.store, S3Store):
+        found += _lock(ctx.store, version, target)
+    return found
+
+
+def _lock(store: S3Store, version: StoredVersion, target: str) -> list[Finding]:
+    args = {"Bucket": store.bucket, "Key": version.key}
+    if version.object_version:
+        args["VersionId"] = version.object_version
+    head = store.client.head_object(**args)
+    if not head.get("ObjectLockRetainUntilDate") and head.get("ObjectLockLegalHoldStatus") != "ON":
+        return [Finding("security", target, "no Object Lock retention or legal hold on the object")]
+    return []
+
+
+def _spool(ctx: Container) -> Path:
+    ctx.settings.spool_dir.mkdir(parents=True, exist_ok=True)
+    return ctx.settings.spool_dir
+
+
+def check_records(ctx: Container) -> list[Finding]:
+    """Required metadata and the audit chain."""
+    found: list[Finding] = []
+    with ctx.uow() as uow:
+        for document in uow.session.scalars(select(Document).where(
+                Document.status != DocumentStatus.DESTROYED)):
+            target = document.archive_number
+            if document.secrecy not in SECRECY_LEVELS:
+                found.append(Finding("security", target, "no valid secrecy level"))
+            if not document.title or not document.type or not document.retention_term:
+                found.append(Finding("integrity", target, "required metadata is missing"))
+            if not document.versions:
+                found.append(Finding("integrity", target, "no version of its content"))
+        report = audit.verify(uow.session)
+    if not report.ok:
+        found.append(Finding("authenticity", f"audit event {report.first_broken_id}",
+                             f"the audit chain is broken: {report.reason}"))
+    return found
+
+
+def check_orphans(ctx: Container, known_keys: set[str]) -> list[Finding]:
+    """Objects in the store that no live version records."""
+    return [Finding("integrity", key, "an object in storage that no document records")
+            for key in ctx.store.keys("documents/") if key not in known_keys]
+
+
+def check_index(ctx: Container, index_ids: set[str]) -> list[Finding]:
+    with ctx.uow() as uow:
+        live = set(uow.session.scalars(select(Document.id).where(
+            Document.status != DocumentStatus.DESTROYED)))
+    found = [Finding("integrity", i, "archived but missing from the search index")
+             for i in sorted(live - index_ids)]
+    found += [Finding("integrity", i, "in the search index but not archived")
+              for i in sorted(index_ids - live)]
+    return found
+
+
+def check_archive(ctx: Container, *, index_ids: set[str] | None,
+                  progress: Callable[[str], None] = lambda _: None) -> list[Finding]:
+    found = check_records(ctx)
+    keys: set[str] = set()
+    for version in versions(ctx):
+        keys.add(version.key)
+        found += check_version(ctx, version, lock=True)
+        progress(version.archive_number)
+    found += check_orphans(ctx, keys)
+    if index_ids is not None:
+        found += check_index(ctx, index_ids)
+    return found
+
+
+def as_dicts(findings: list[Finding]) -> list[dict]:
+    return [asdict(f) for f in findings]
