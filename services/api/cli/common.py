@@ -80,8 +80,11 @@ class Progress:
         if not self.enabled:
             return
         width = 30
-        filled = width * self.done // max(self.total, 1)
-        line = f"{self.label} [{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} {what}"
+        if self.total > 0:
+            filled = width * min(self.done, self.total) // self.total
+            line = f"{self.label} [{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} {what}"
+        else:  # the total is not known in advance
+            line = f"{self.label} {self.done} {what}"
         if self.tty:
             click.echo(f"\r\x1b[2K{line[:150]}", nl=self.done == self.total, err=True)
         else:
