@@ -8,7 +8,7 @@ from shared.config import Settings
 from services.api import errors
 from services.api.routes import (
     access, audit, auth, customers, destruction, documents, health, jobs, metrics, retention,
-    search)
+    search, stats)
 from services.search import SearchIndex, build_index
 
 
@@ -25,6 +25,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.metrics = metrics.registry_for(container)
     errors.install(app)
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,
-                   audit, access, metrics):
+                   audit, access, metrics, stats):
         app.include_router(module.router)
     return app

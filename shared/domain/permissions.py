@@ -18,23 +18,25 @@ class Action(StrEnum):
     ACCESS_REQUEST = "access.request"  # ask to borrow documents beyond one's clearance
     ACCESS_APPROVE = "access.approve"
     AUDIT_READ = "audit.read"
+    REPORTS_READ = "reports.read"  # statistics (档案统计)
     JOBS_MANAGE = "jobs.manage"
     USERS_MANAGE = "users.manage"
 
 
 READERS = {Action.DOCUMENT_READ, Action.CUSTOMER_READ, Action.ACCESS_REQUEST}
-APPROVER = READERS | {Action.RETENTION_READ, Action.DESTRUCTION_APPROVE, Action.ACCESS_APPROVE}
+APPROVER = READERS | {Action.RETENTION_READ, Action.DESTRUCTION_APPROVE, Action.ACCESS_APPROVE,
+                      Action.REPORTS_READ}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.CLERK: frozenset(READERS | {Action.DOCUMENT_UPLOAD}),
     Role.STAFF: frozenset(READERS),
     Role.ARCHIVIST: frozenset(READERS | {
         Action.DOCUMENT_UPLOAD, Action.CUSTOMER_MANAGE, Action.RETENTION_READ,
-        Action.RETENTION_MANAGE, Action.AUDIT_READ, Action.JOBS_MANAGE}),
+        Action.RETENTION_MANAGE, Action.AUDIT_READ, Action.JOBS_MANAGE, Action.REPORTS_READ}),
     Role.DEPARTMENT_MANAGER: frozenset(APPROVER),
     Role.DIVISION_LEADER: frozenset(APPROVER),
     Role.GENERAL_MANAGER: frozenset(APPROVER),
-    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.RETENTION_READ}),
+    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.RETENTION_READ, Action.REPORTS_READ}),
     Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.JOBS_MANAGE}),
 }
 

@@ -9,6 +9,7 @@ from services.api.cli.common import State, handles_errors, load_settings
 from services.api.cli.access import access
 from services.api.cli.audit import audit
 from services.api.cli.backup import backup, restore
+from services.api.cli.stats import stats
 from services.api.cli.check import check
 from services.api.cli.customers import customers
 from services.api.cli.destruction import destruction
@@ -91,6 +92,7 @@ cli.add_command(access)
 cli.add_command(check)
 cli.add_command(backup)
 cli.add_command(restore)
+cli.add_command(stats)
 
 
 def daily_sweep(container, stop):  # type: ignore[no-untyped-def]
