@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,20 +165,40 @@ def login(base_url: str, username: str) -> httpx.Client:
     return client
 
 
-@pytest.fixture
-def clerk(container: Container, base_url: str) -> Iterator[httpx.Client]:
-    make_user(container, "clerk1", role="clerk")
-    client = login(base_url, "clerk1")
+def _member(container: Container, base_url: str, username: str, role: str) -> Iterator[httpx.Client]:
+    make_user(container, username, role=role)
+    client = login(base_url, username)
     yield client
     client.close()
+
+
+@pytest.fixture
+def clerk(container: Container, base_url: str) -> Iterator[httpx.Client]:
+    yield from _member(container, base_url, "clerk1", "clerk")
 
 
 @pytest.fixture
 def archivist(container: Container, base_url: str) -> Iterator[httpx.Client]:
-    make_user(container, "archivist1", role="archivist")
-    client = login(base_url, "archivist1")
-    yield client
-    client.close()
+    yield from _member(container, base_url, "archivist1", "archivist")
+
+
+@contextmanager
+def team(container: Container, index, people: dict[str, tuple[str, int]],  # type: ignore[no-untyped-def]
+         *, customer_kind: str) -> Iterator[dict[str, httpx.Client]]:
+    """A live server with ``people`` (name -> role, clearance) logged in, and
+    customer C001 created by "arch", who must be among them."""
+    from services.api.app import create_app
+
+    for name, (role, clearance) in people.items():
+        make_user(container, name, role=role, clearance=clearance)
+    with LiveServer(container, app=create_app(container.settings, container=container,
+                                              index=index)) as url:
+        clients = {name: login(url, name) for name in people}
+        clients["arch"].post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易",
+                                                        "kind": customer_kind})
+        yield clients
+        for client in clients.values():
+            client.close()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from shared.bootstrap import Container
 from services.search import SearchIndex
 from tests import samples
-from tests.conftest import LiveServer, drain, login, make_user
+from tests.conftest import drain, team
 
 PEOPLE = {"arch": ("archivist", 1), "staff3": ("staff", 3), "staff2": ("staff", 2),
           "staff1": ("staff", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
@@ -21,19 +21,9 @@ TODAY = date(2026, 6, 1)
 
 @pytest.fixture
 def people(container: Container, index: SearchIndex) -> Iterator[dict[str, httpx.Client]]:
-    from services.api.app import create_app
-
     container.clock = lambda: TODAY
-    for name, (role, clearance) in PEOPLE.items():
-        make_user(container, name, role=role, clearance=clearance)
-    with LiveServer(container, app=create_app(container.settings, container=container,
-                                              index=index)) as url:
-        clients = {name: login(url, name) for name in PEOPLE}
-        clients["arch"].post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易",
-                                                        "kind": "individual"})
+    with team(container, index, PEOPLE, customer_kind="individual") as clients:
         yield clients
-        for client in clients.values():
-            client.close()
 
 
 def upload(people: dict, tmp_path: Path, seed: int, text: str, **fields: str) -> dict:

@@ -15,26 +15,16 @@ from shared.db.models import PageText
 from shared.storage.s3 import S3Store
 from services.search import SearchIndex, SearchQuery, parse
 from tests import samples
-from tests.conftest import LiveServer, drain, login, make_user
+from tests.conftest import drain, team
 
-PEOPLE = {"arch": "archivist", "dm": "department_manager", "dl": "division_leader",
-          "gm": "general_manager", "admin": "admin", "sup": "staff"}
+PEOPLE = {"arch": ("archivist", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
+          "gm": ("general_manager", 1), "admin": ("admin", 1), "sup": ("staff", 1)}
 
 
 @pytest.fixture
 def people(container: Container, index: SearchIndex) -> Iterator[dict[str, httpx.Client]]:
-    from services.api.app import create_app
-
-    for name, role in PEOPLE.items():
-        make_user(container, name, role=role, clearance=1)
-    with LiveServer(container, app=create_app(container.settings, container=container,
-                                              index=index)) as url:
-        clients = {name: login(url, name) for name in PEOPLE}
-        clients["arch"].post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易",
-                                                        "kind": "company"})
+    with team(container, index, PEOPLE, customer_kind="company") as clients:
         yield clients
-        for client in clients.values():
-            client.close()
 
 
 def upload(client: httpx.Client, path: Path, **fields: str) -> dict:
