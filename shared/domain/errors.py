@@ -74,3 +74,10 @@ class Gone(DanganError):
     """The document was destroyed; its certificate remains."""
 
     code = "destroyed"
+
+
+class PermanentFailure(DanganError):
+    """A job error that no retry can fix (a file no reader opens): the job is
+    parked at once instead of being tried again."""
+
+    code = "permanent_failure"
