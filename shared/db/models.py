@@ -176,6 +176,18 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class PendingObject(Base):
+    """An object being written whose row has not committed yet. The row commits
+    before the put and goes in the same transaction as the version, so one left
+    behind names an object a crashed process wrote: the next start removes it."""
+
+    __tablename__ = "pending_objects"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))  # <host>-<pid> of the writing process
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEvent(Base):
     """Append-only, hash-chained audit trail (SPEC §4)."""
 
