@@ -1,4 +1,6 @@
 """The durable job queue over the metadata database."""
-from shared.jobs.queue import EXTRACT, INDEX, Claimed, claim, complete, enqueue, extend, fail
+from shared.jobs.queue import (EXTRACT, INDEX, Claimed, claim, complete, enqueue, extend, fail,
+                               release)
 
-__all__ = ["EXTRACT", "INDEX", "Claimed", "claim", "complete", "enqueue", "extend", "fail"]
+__all__ = ["EXTRACT", "INDEX", "Claimed", "claim", "complete", "enqueue", "extend", "fail",
+           "release"]

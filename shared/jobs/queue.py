@@ -5,7 +5,9 @@ committed upload always has its extraction job. Workers claim a job with a
 lease (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so any number of workers on any
 number of machines share the table; SQLite: the write lock, one process). A
 worker that dies leaves its lease to run out and the job is claimed again; a
-job that fails ``max_attempts`` times is parked with its last error."""
+job that fails ``max_attempts`` times, or once with an error no retry can fix,
+is parked with its last error. A worker that stops before its job ends
+releases it, so another worker takes it at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -79,19 +81,31 @@ def complete(session: Session, *, job_id: int, worker: str) -> bool:
     return result.rowcount == 1
 
 
-def fail(session: Session, *, job_id: int, worker: str, error: str) -> str:
-    """Retry later with back-off, or park the job after its last attempt."""
+def fail(session: Session, *, job_id: int, worker: str, error: str,
+         permanent: bool = False) -> str:
+    """Retry later with back-off, or park the job after its last attempt, or
+    at once when the error is ``permanent``."""
     job = session.get(Job, job_id)
     if job is None or job.locked_by != worker or job.state != RUNNING:
         return "lost"
     job.last_error = error[-4000:]
     job.lease_until = None
-    if job.attempts >= job.max_attempts:
+    if permanent or job.attempts >= job.max_attempts:
         job.state = PARKED
     else:
         job.state = QUEUED
         job.run_after = _now() + timedelta(seconds=min(300, 2 ** job.attempts))
     return job.state
+
+
+def release(session: Session, *, job_id: int, worker: str) -> bool:
+    """Give a claimed job back untouched (the worker is stopping): queued,
+    runnable now, its attempt not counted. False if the worker no longer holds it."""
+    result = session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker,
+                                               Job.state == RUNNING)
+                             .values(state=QUEUED, attempts=Job.attempts - 1, lease_until=None,
+                                     locked_by=None, run_after=_now()))
+    return result.rowcount == 1
 
 
 def counts(session: Session) -> dict[str, dict[str, int]]:

@@ -3,24 +3,34 @@ a heartbeat keeps the lease, then record done, retry or parked.
 
 Handlers are registered by kind at the entry point (``dangan serve`` in-process,
 ``dangan worker`` standalone), so the same code runs embedded or at scale.
-A handler must be idempotent: a job whose worker died is run again."""
+A handler must be idempotent: a job whose worker died is run again. A handler
+raises :class:`PermanentFailure` for an error no retry can fix, and the job is
+parked at once.
+
+A :class:`Crew` runs workers in lanes — threads that claim only some kinds —
+so index and protect jobs never wait behind a long extraction, and stops them
+within a bound: a job still running then is released for another worker."""
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import threading
+import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
+from shared.domain.errors import PermanentFailure
 from shared.jobs import queue
 from shared.jobs.queue import Claimed
 
 log = logging.getLogger(__name__)
+_serial = itertools.count(1)  # several workers in one thread still get distinct names
 
 
 class Handler(Protocol):
@@ -37,9 +47,10 @@ class Worker:
     name: str = ""
     lease_seconds: int = 300
     poll_seconds: float = 1.0
+    current: Claimed | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.name = self.name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.name = self.name or f"{socket.gethostname()}:{os.getpid()}:{next(_serial)}"
 
     def run_once(self) -> bool:
         """Run one job if there is one; True if a job was run."""
@@ -48,6 +59,7 @@ class Worker:
                               lease_seconds=self.lease_seconds)
         if job is None:
             return False
+        self.current = job
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(job, stop), daemon=True)
         beat.start()
@@ -60,14 +72,30 @@ class Worker:
             stop.set()
             with self.ctx.transaction() as session:
                 queue.complete(session, job_id=job.id, worker=self.name)
+        finally:
+            self.current = None
         beat.join()
         return True
 
+    def release(self) -> bool:
+        """Give the job in hand back to the queue (this worker is stopping)."""
+        job = self.current
+        if job is None:
+            return False
+        with self.ctx.transaction() as session:
+            released = queue.release(session, job_id=job.id, worker=self.name)
+        if released:
+            log.warning("job %s (%s) released: its worker stopped before it ended", job.id, job.kind)
+        return released
+
     def _failed(self, job: Claimed, exc: Exception) -> None:
         error = "".join(traceback.format_exception_only(exc)).strip()
-        log.warning("job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempt, error)
+        permanent = isinstance(exc, PermanentFailure)
+        log.warning("job %s (%s) attempt %s failed%s: %s", job.id, job.kind, job.attempt,
+                    " for good" if permanent else "", error)
         with self.ctx.transaction() as session:
-            state = queue.fail(session, job_id=job.id, worker=self.name, error=error)
+            state = queue.fail(session, job_id=job.id, worker=self.name, error=error,
+                               permanent=permanent)
             if state == queue.PARKED:
                 self.handlers[job.kind].parked(session, job, error)
 
@@ -98,3 +126,66 @@ class Worker:
         while done < limit and self.run_once():
             done += 1
         return done
+
+
+Closer = Callable[..., None]  # close(patience=seconds): free what a worker holds (its OCR pool)
+
+
+@dataclass
+class _Member:
+    worker: Worker
+    thread: threading.Thread
+    close: Closer | None
+
+
+class Crew:
+    """Worker threads started and stopped together. Each thread runs one
+    :class:`Worker`; a lane is the workers given the same kinds."""
+
+    def __init__(self, *, grace_seconds: float) -> None:
+        self.grace_seconds = grace_seconds
+        self.stopping = threading.Event()
+        self._stop_asked: float | None = None
+        self._members: list[_Member] = []
+
+    def add(self, worker: Worker, *, name: str, close: Closer | None = None) -> None:
+        thread = threading.Thread(target=worker.run_forever, args=(self.stopping,), name=name,
+                                  daemon=True)  # a job stuck past the bound must not hold the exit
+        self._members.append(_Member(worker, thread, close))
+
+    def start(self) -> None:
+        for member in self._members:
+            member.thread.start()
+
+    def stop_claiming(self) -> None:
+        """Begin a shutdown: no new job is claimed; the bound runs from now.
+        Safe in a signal handler."""
+        if self._stop_asked is None:
+            self._stop_asked = time.monotonic()
+        self.stopping.set()
+
+    def wait(self) -> None:
+        """Block until a shutdown begins (or every thread has ended)."""
+        while not self.stopping.wait(0.5):
+            if not any(member.thread.is_alive() for member in self._members):
+                return
+
+    def shutdown(self) -> list[int]:
+        """Stop: let running jobs end within the bound, release the ones that
+        did not, close what the workers hold. Returns the released job ids."""
+        self.stop_claiming()
+        deadline = (self._stop_asked or time.monotonic()) + self.grace_seconds
+        for member in self._members:
+            member.thread.join(max(0.0, deadline - time.monotonic()))
+        released = []
+        for member in self._members:
+            late = member.thread.is_alive()
+            job = member.worker.current
+            if late and job is not None and member.worker.release():
+                released.append(job.id)
+            if member.close is not None:
+                # a late job is abandoned: its OCR processes are stopped now, not awaited
+                member.close(patience=0.0 if late else 2.0)
+        for member in self._members:
+            member.thread.join(timeout=1.0)
+        return released
