@@ -33,13 +33,30 @@ def due_condition(as_of: date) -> ColumnElement[bool]:
                 Document.retention_term != Term.PERMANENT.value)
 
 
-def sweep(session: Session, *, as_of: date, actor: str) -> int:
+def sweepable() -> ColumnElement[bool]:
+    """What a sweep as of ``as_of`` flags, less the date: archived and not held."""
+    return and_(Document.status == DocumentStatus.ARCHIVED.value, ~held())
+
+
+def refuse_future(*, as_of: date, today: date) -> None:
+    """A sweep flags only what is due by today: "as of 2199" would flag documents
+    that are not due, and nothing reverts a flag. A preview may look ahead."""
+    if as_of > today:
+        raise InvalidInput(f"a sweep cannot run as of {as_of.isoformat()}, after today "
+                           f"({today.isoformat()}); a dry run may look ahead",
+                           code="as_of_in_future",
+                           detail={"as_of": as_of.isoformat(), "today": today.isoformat()})
+
+
+def sweep(session: Session, *, as_of: date, actor: str, today: date | None = None) -> int:
     """Flag every archived, unheld document whose term ran out by ``as_of`` as due.
-    One indexed UPDATE; idempotent; it never deletes anything."""
+    One indexed UPDATE; idempotent; it never deletes anything. ``as_of`` is no
+    later than ``today`` (the caller's clock; by default the system date)."""
+    refuse_future(as_of=as_of, today=today or date.today())
     stamp = datetime.now(timezone.utc)
     result = session.execute(
         update(Document)
-        .where(Document.status == DocumentStatus.ARCHIVED.value, due_condition(as_of), ~held())
+        .where(sweepable(), due_condition(as_of))
         .values(status=DocumentStatus.DUE.value, updated_at=stamp)
         .execution_options(synchronize_session=False))
     flagged = result.rowcount or 0
@@ -48,6 +65,20 @@ def sweep(session: Session, *, as_of: date, actor: str) -> int:
     audit.record(session, actor=actor, action="retention.sweep", target=None,
                  details={"as_of": as_of.isoformat(), "flagged": flagged})
     return flagged
+
+
+def preview_sweep(session: Session, *, as_of: date, clearance: int, limit: int
+                  ) -> tuple[int, list[Document]]:
+    """A dry run: how many documents a sweep as of ``as_of`` would flag, and the
+    first ``limit`` of them the caller's clearance lets them see. Any date, and
+    nothing is written."""
+    would_flag = and_(sweepable(), due_condition(as_of))
+    total = session.scalar(select(func.count()).select_from(Document).where(would_flag)) or 0
+    # may_see (shared/domain/permissions.py) as a SQL condition: secrecy >= clearance
+    visible = select(Document).where(would_flag, Document.secrecy >= clearance)
+    rows = session.scalars(visible.order_by(Document.retain_until, Document.archive_number)
+                           .limit(limit)).all()
+    return total, list(rows)
 
 
 def _reindex_flagged(session: Session, stamp: datetime) -> None:

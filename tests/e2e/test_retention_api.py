@@ -2,7 +2,9 @@
 overrides (SPEC §3), on both backends."""
 from __future__ import annotations
 
+import json
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -10,6 +12,7 @@ import pytest
 
 from shared.bootstrap import Container
 from tests import samples
+from tests.conftest import login, make_user
 from tests.e2e.test_cli import DANGAN, env_for
 
 
@@ -58,6 +61,52 @@ def test_the_sweep_flags_what_is_due_once_and_never_early(archivist: httpx.Clien
     assert archivist.get(f"/api/v1/documents/{old_contract['id']}/content").status_code == 200
 
 
+def test_a_sweep_after_today_is_refused_and_flags_nothing(
+        container: Container, archivist: httpx.Client, old_contract: dict) -> None:
+    container.clock = lambda: date(2020, 6, 29)
+    refused = archivist.post("/api/v1/retention/sweep", json={"as_of": "2020-06-30"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "as_of_in_future"
+    assert status(archivist, old_contract) == "archived"
+    assert archivist.post("/api/v1/retention/sweep", json={}).json()["flagged"] == 0
+
+
+def test_the_sweep_runs_as_of_the_archive_clock_by_default(
+        container: Container, archivist: httpx.Client, old_contract: dict) -> None:
+    container.clock = lambda: date(2020, 6, 30)
+    swept = archivist.post("/api/v1/retention/sweep", json={}).json()
+    assert swept["as_of"] == "2020-06-30" and swept["flagged"] == 1
+    assert status(archivist, old_contract) == "due"
+
+
+def test_a_dry_run_previews_a_future_sweep_and_changes_nothing(
+        container: Container, archivist: httpx.Client, old_contract: dict) -> None:
+    container.clock = lambda: date(2019, 1, 1)
+    events = archivist.get("/api/v1/audit").json()["total"]
+    preview = archivist.post("/api/v1/retention/sweep", json={"as_of": "2199-01-01", "dry_run": True})
+    assert preview.status_code == 200, preview.text
+    assert preview.json() == {"as_of": "2199-01-01", "flagged": 1, "dry_run": True, "documents": [
+        {"id": old_contract["id"], "archive_number": old_contract["archive_number"]}]}
+    assert status(archivist, old_contract) == "archived"
+    assert archivist.get("/api/v1/retention/due").json()["total"] == 0
+    assert archivist.get("/api/v1/audit").json()["total"] == events
+
+
+def test_a_dry_run_lists_only_what_the_callers_clearance_allows(
+        container: Container, base_url: str, archivist: httpx.Client, customer: str,
+        old_contract: dict, tmp_path: Path) -> None:
+    secret = upload(archivist, samples.make_pdf(tmp_path, seed=6), customer=customer,
+                    document_date="1990-01-01", secrecy="1")
+    make_user(container, "archivist3", role="archivist", clearance=3)
+    ordinary = login(base_url, "archivist3")
+    preview = ordinary.post("/api/v1/retention/sweep", json={"as_of": "2024-01-01",
+                                                             "dry_run": True}).json()
+    ordinary.close()
+    assert preview["flagged"] == 2
+    assert [d["id"] for d in preview["documents"]] == [old_contract["id"]]
+    assert status(archivist, secret) == "archived"
+
+
 def test_the_sweep_skips_permanent_pending_and_held_documents(
         archivist: httpx.Client, customer: str, old_contract: dict, tmp_path: Path) -> None:
     permanent = upload(archivist, samples.make_pdf(tmp_path, seed=2), customer=customer,
@@ -71,26 +120,26 @@ def test_the_sweep_skips_permanent_pending_and_held_documents(
                   document_date="1991-01-01")
     hold = archivist.post("/api/v1/holds", json={"reason": "诉讼", "documents": [held["id"]]})
     assert hold.status_code == 201
-    assert sweep(archivist, "2030-01-01") == 1
+    assert sweep(archivist, "2024-01-01") == 1
     assert [status(archivist, d) for d in (old_contract, permanent, pending, held)] == [
         "due", "archived", "archived", "archived"]
     archivist.post(f"/api/v1/holds/{hold.json()['id']}/release", json={"reason": "结案"})
-    assert sweep(archivist, "2030-01-01") == 1
+    assert sweep(archivist, "2024-01-01") == 1
     assert status(archivist, held) == "due"
 
 
 def test_a_customer_hold_covers_its_whole_file(archivist: httpx.Client, customer: str,
                                                old_contract: dict) -> None:
     hold = archivist.post("/api/v1/holds", json={"reason": "审计冻结", "customer": customer}).json()
-    assert sweep(archivist, "2030-01-01") == 0
+    assert sweep(archivist, "2024-01-01") == 0
     assert archivist.get("/api/v1/holds").json()["items"][0]["customer"] == customer
     archivist.post(f"/api/v1/holds/{hold['id']}/release")
-    assert sweep(archivist, "2030-01-01") == 1
+    assert sweep(archivist, "2024-01-01") == 1
 
 
 def test_a_hold_placed_after_flagging_hides_the_document_from_the_due_list(
         archivist: httpx.Client, old_contract: dict) -> None:
-    sweep(archivist, "2030-01-01")
+    sweep(archivist, "2024-01-01")
     archivist.post("/api/v1/holds", json={"reason": "调查", "documents": [old_contract["id"]]})
     assert archivist.get("/api/v1/retention/due").json()["total"] == 0
 
@@ -135,10 +184,31 @@ def test_sweep_and_holds_from_the_cli(container: Container, archivist: httpx.Cli
 
     placed = run("holds", "add", "--reason", "诉讼", "--document", old_contract["id"])
     assert placed.returncode == 0 and "hold 1 placed" in placed.stdout
-    assert "flagged 0 documents" in run("retention", "sweep", "--as-of", "2030-01-01").stdout
+    assert "flagged 0 documents" in run("retention", "sweep", "--as-of", "2024-01-01").stdout
     assert run("holds", "release", "1").returncode == 0
-    assert "flagged 1 documents" in run("retention", "sweep", "--as-of", "2030-01-01").stdout
+    assert "flagged 1 documents" in run("retention", "sweep", "--as-of", "2024-01-01").stdout
     assert old_contract["archive_number"] in run("retention", "due").stdout
+
+
+def test_the_cli_refuses_a_future_sweep_and_previews_it(container: Container, archivist: httpx.Client,
+                                                        old_contract: dict) -> None:
+    env = env_for(container.settings)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([DANGAN, *args], env=env, capture_output=True, text=True, timeout=120)
+
+    refused = run("retention", "sweep", "--as-of", "2199-01-01")
+    assert refused.returncode == 1 and "(as_of_in_future)" in refused.stderr
+    preview = run("--json", "retention", "sweep", "--dry-run", "--as-of", "2199-01-01")
+    assert preview.returncode == 0, preview.stderr
+    assert json.loads(preview.stdout) == {"as_of": "2199-01-01", "flagged": 1, "dry_run": True,
+                                          "documents": [{"id": old_contract["id"],
+                                                         "archive_number": old_contract["archive_number"]}]}
+    human = run("retention", "sweep", "--dry-run", "--as-of", "2199-01-01")
+    assert "would flag 1 documents as due (as of 2199-01-01)" in human.stdout
+    assert status(archivist, old_contract) == "archived"
+    assert "flagged 1 documents" in run("retention", "sweep").stdout
+    assert status(archivist, old_contract) == "due"
 
 
 def test_a_bad_schedule_stops_the_server_naming_the_line(container: Container, tmp_path: Path) -> None:
@@ -184,7 +254,7 @@ def test_search_learns_of_the_sweep(archivist: httpx.Client, container: Containe
     drain(container, index)
     due = SearchQuery(clauses=parse("合同"), clearance=1, status="due")
     assert index.search(due).total == 0
-    assert sweep(archivist, "2030-01-01") == 1
+    assert sweep(archivist, "2024-01-01") == 1
     drain(container, index)
     assert [h.id for h in index.search(due).hits] == [old_contract["id"]]
     index.close()

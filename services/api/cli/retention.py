@@ -7,9 +7,10 @@ import click
 from sqlalchemy import select
 
 from shared import retention as service
-from shared.db.models import Hold
+from shared.db.models import Hold, User
 from shared.domain.permissions import Action
 from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
+from services.api.routes.retention import PREVIEW_SIZE, preview_out
 
 
 @click.group()
@@ -30,17 +31,40 @@ def schedule(state: State) -> None:
 
 
 @retention.command("sweep")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Default: today. No later than today, except with --dry-run.")
+@click.option("--dry-run", is_flag=True,
+              help="Count and list what would be flagged; change nothing. Any date.")
 @as_user
 @pass_state
 @handles_errors
-def sweep(state: State, as_of, actor: str | None) -> None:  # type: ignore[no-untyped-def]
+def sweep(state: State, as_of, dry_run: bool, actor: str | None) -> None:  # type: ignore[no-untyped-def]
     """Flag documents whose retention ran out as due. Idempotent; deletes nothing."""
-    day = as_of.date() if as_of else date.today()
-    with state.container.transaction() as session:
-        flagged = service.sweep(session, as_of=day,
+    ctx = state.container
+    day = as_of.date() if as_of else ctx.today()
+    if dry_run:
+        _preview(state, day, actor)
+        return
+    with ctx.transaction() as session:
+        flagged = service.sweep(session, as_of=day, today=ctx.today(),
                                 actor=acting(session, actor, Action.RETENTION_MANAGE))
-    emit(state, {"as_of": day, "flagged": flagged}, f"flagged {flagged} documents as due (as of {day})")
+    emit(state, {"as_of": day, "flagged": flagged, "dry_run": False},
+         f"flagged {flagged} documents as due (as of {day})")
+
+
+def _preview(state: State, day: date, actor: str | None) -> None:
+    """The dry run: nothing is committed."""
+    with state.container.uow() as uow:
+        username = acting(uow.session, actor, Action.RETENTION_MANAGE)
+        # the local operator holds the database's keys: it sees what `retention due` shows
+        clearance = 1 if username == "cli" else uow.session.scalar(
+            select(User.clearance).where(User.username == username))
+        total, rows = service.preview_sweep(uow.session, as_of=day, clearance=clearance,
+                                            limit=PREVIEW_SIZE)
+        data = preview_out(day, total, rows)
+    emit(state, data, lambda d: "\n".join(
+        [f"{i['archive_number']:<28} {i['id']}" for i in d["documents"]]
+        + [f"would flag {d['flagged']} documents as due (as of {d['as_of']}); dry run, nothing changed"]))
 
 
 @retention.command("due")

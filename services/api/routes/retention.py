@@ -9,15 +9,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from shared import retention
-from shared.db.models import Hold
+from shared.db.models import Document, Hold
 from services.api.deps import ContainerDep, RetentionManager, RetentionReader
 from services.api.schemas import DocumentOut, Page
 
 router = APIRouter(prefix="/api/v1", tags=["retention"])
 
 
+PREVIEW_SIZE = 50  # the documents a dry run lists; its count covers them all
+
+
 class SweepIn(BaseModel):
-    as_of: date | None = Field(default=None, description="default: today")
+    as_of: date | None = Field(default=None, description="default: today; no later than today "
+                                                         "unless dry_run")
+    dry_run: bool = Field(default=False, description="count and list what would be flagged, "
+                                                     "change nothing; any date")
 
 
 class HoldIn(BaseModel):
@@ -36,6 +42,12 @@ class OverrideIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+def preview_out(as_of: date, total: int, rows: list[Document]) -> dict:
+    """A dry run's answer, the same from the API and the CLI."""
+    return {"as_of": as_of, "flagged": total, "dry_run": True,
+            "documents": [{"id": d.id, "archive_number": d.archive_number} for d in rows]}
+
+
 @router.get("/retention/schedule")
 def schedule(ctx: ContainerDep, user: RetentionReader) -> dict:
     return {"types": {name: {"term": r.term.value, "years": r.years, "trigger": r.trigger.value,
@@ -44,9 +56,15 @@ def schedule(ctx: ContainerDep, user: RetentionReader) -> dict:
 
 @router.post("/retention/sweep")
 def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
-    as_of = body.as_of or date.today()
+    as_of = body.as_of or ctx.today()
+    if body.dry_run:
+        with ctx.uow() as uow:  # never committed: a preview writes nothing
+            total, rows = retention.preview_sweep(uow.session, as_of=as_of, clearance=user.clearance,
+                                                  limit=PREVIEW_SIZE)
+            return preview_out(as_of, total, rows)
     with ctx.transaction() as session:
-        return {"as_of": as_of, "flagged": retention.sweep(session, as_of=as_of, actor=user.username)}
+        flagged = retention.sweep(session, as_of=as_of, today=ctx.today(), actor=user.username)
+        return {"as_of": as_of, "flagged": flagged, "dry_run": False}
 
 
 @router.get("/retention/due", response_model=Page)
