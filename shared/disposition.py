@@ -6,16 +6,20 @@ text, leaves a tombstone and a permanent certificate per document."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+import logging
+import uuid
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared import audit
 from shared.db.models import (
     DestructionCertificate, DestructionItem, DestructionList, Document, PageText, User)
 from shared.domain.authority import approver_for, may_approve
-from shared.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shared.domain.errors import (
+    Conflict, DanganError, InvalidInput, NotFound, PermissionDenied)
 from shared.domain.model import DocumentStatus
 from shared.domain.retention import add_years
 from shared.jobs.queue import INDEX, enqueue
@@ -24,6 +28,10 @@ from shared.retention import is_held
 from shared.storage import BlobStore
 
 DRAFT, APPROVED, EXECUTING, EXECUTED = "draft", "approved", "executing", "executed"
+# an execution that destroyed nothing for this long has crashed: its claim may be taken over
+STALE_CLAIM = timedelta(minutes=10)
+
+log = logging.getLogger(__name__)
 
 
 def get_list(session: Session, list_id: int) -> DestructionList:
@@ -145,8 +153,10 @@ def _check_supervisor(session: Session, found: DestructionList, actor: str, supe
                                code="supervisor_conflict")
 
 
-def start_execution(session: Session, *, list_id: int, actor: str, supervisor: str) -> list[int]:
-    """Check everything, mark the list executing; the ids of the items to destroy."""
+def start_execution(session: Session, *, list_id: int, actor: str, supervisor: str, token: str,
+                    today: date) -> list[int]:
+    """Check everything, claim the list for the execution ``token`` and mark it
+    executing; the ids of the items to destroy."""
     found = get_list(session, list_id)
     if found.status == EXECUTING:  # an interrupted execution resumes, by the same people
         if (found.executed_by, found.supervisor) != (actor, supervisor):
@@ -156,15 +166,44 @@ def start_execution(session: Session, *, list_id: int, actor: str, supervisor: s
         raise Conflict(f"destruction list {list_id} is {found.status}, not approved",
                        code="list_not_approved")
     _check_supervisor(session, found, actor, supervisor)
-    today = date.today()
     pending = [i for i in found.items if i.decision == "destroy" and i.destroyed_at is None]
     for item in pending:
         _refuse_unless_due_and_free(session, item.document, today=today)
+    _claim(session, list_id=list_id, token=token)
     if found.status == APPROVED:
         found.status, found.executed_by, found.supervisor = EXECUTING, actor, supervisor
         audit.record(session, actor=actor, action="destruction.execute", target=f"destruction:{list_id}",
                      details={"supervisor": supervisor, "documents": [i.document_id for i in pending]})
     return [item.id for item in pending]
+
+
+def _claim(session: Session, *, list_id: int, token: str) -> None:
+    """One execution of a list at a time: a compare-and-set on the list row that
+    wins for a free claim, or for a stale one (its holder crashed)."""
+    now = datetime.now(timezone.utc)
+    taken = session.execute(
+        update(DestructionList)
+        .where(DestructionList.id == list_id,
+               or_(DestructionList.execution_token.is_(None),
+                   DestructionList.execution_heartbeat < now - STALE_CLAIM))
+        .values(execution_token=token, execution_heartbeat=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if not taken:
+        raise Conflict(f"destruction list {list_id} is being executed right now; "
+                       f"an interrupted execution may be resumed later", code="execution_in_progress")
+
+
+def _renew(session: Session, *, list_id: int, token: str, release: bool = False) -> None:
+    """Progress: the claim is still ours (else stop, writing nothing) and fresh again."""
+    values = ({"execution_token": None, "execution_heartbeat": None} if release
+              else {"execution_heartbeat": datetime.now(timezone.utc)})
+    kept = session.execute(
+        update(DestructionList)
+        .where(DestructionList.id == list_id, DestructionList.execution_token == token)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    if not kept:
+        raise Conflict(f"another execution of destruction list {list_id} took over",
+                       code="execution_in_progress")
 
 
 def objects_of(document: Document) -> list[str]:
@@ -213,7 +252,8 @@ def _certificate(found: DestructionList, item: DestructionItem, document: Docume
     return json.loads(json.dumps(content, default=lambda v: v.isoformat()))
 
 
-def finish_execution(session: Session, *, list_id: int) -> DestructionList:
+def finish_execution(session: Session, *, list_id: int, token: str) -> DestructionList:
+    _renew(session, list_id=list_id, token=token, release=True)
     found = get_list(session, list_id)
     found.status, found.executed_at = EXECUTED, datetime.now(timezone.utc)
     return found
@@ -221,25 +261,48 @@ def finish_execution(session: Session, *, list_id: int) -> DestructionList:
 
 def execute(ctx, *, list_id: int, actor: str, supervisor: str) -> list[str]:  # type: ignore[no-untyped-def]
     """Destroy every item appraised 'destroy'; the ids of the destroyed documents.
-    Bytes go first, then the records, item by item: an interruption is resumed
-    by running the execution again."""
-    store: BlobStore = ctx.store
+    The list is claimed first, so a second execution meanwhile is refused. Bytes
+    go first, then the records, item by item: an interruption is resumed by
+    running the execution again (at once after an error, once the claim is
+    stale after a crash)."""
+    token = uuid.uuid4().hex
     with ctx.transaction() as session:
-        item_ids = start_execution(session, list_id=list_id, actor=actor, supervisor=supervisor)
-    destroyed: list[str] = []
-    for position, item_id in enumerate(item_ids, start=1):
-        with ctx.uow() as uow:
-            item = uow.session.get(DestructionItem, item_id)
-            keys, document_id = objects_of(item.document), item.document_id
-        for key in keys:
-            store.destroy(key)
+        item_ids = start_execution(session, list_id=list_id, actor=actor, supervisor=supervisor,
+                                   token=token, today=ctx.today())
+    try:
+        destroyed = [_destroy_item(ctx, list_id=list_id, item_id=item_id, token=token)
+                     for item_id in item_ids]
         with ctx.transaction() as session:
-            reference = f"XH-{date.today().year}-{list_id:05d}-{item_id:06d}"
-            record_destruction(session, item_id=item_id, reference=reference)
-        destroyed.append(document_id)
-    with ctx.transaction() as session:
-        finish_execution(session, list_id=list_id)
+            finish_execution(session, list_id=list_id, token=token)
+    except BaseException:
+        _release_after_failure(ctx, list_id=list_id, token=token)
+        raise
     return destroyed
+
+
+def _destroy_item(ctx, *, list_id: int, item_id: int, token: str) -> str:  # type: ignore[no-untyped-def]
+    store: BlobStore = ctx.store
+    with ctx.uow() as uow:
+        item = uow.session.get(DestructionItem, item_id)
+        keys, document_id = objects_of(item.document), item.document_id
+    for key in keys:
+        store.destroy(key)
+    with ctx.transaction() as session:
+        _renew(session, list_id=list_id, token=token)
+        reference = f"XH-{ctx.today().year}-{list_id:05d}-{item_id:06d}"
+        record_destruction(session, item_id=item_id, reference=reference)
+    return document_id
+
+
+def _release_after_failure(ctx, *, list_id: int, token: str) -> None:  # type: ignore[no-untyped-def]
+    """Free the claim so that the same people may resume at once. The failure
+    being raised is what matters: when the release fails too (the database is
+    down), the claim goes stale by itself."""
+    try:
+        with ctx.transaction() as session:
+            _renew(session, list_id=list_id, token=token, release=True)
+    except (DanganError, SQLAlchemyError):
+        log.warning("the claim on destruction list %s is left to go stale", list_id)
 
 
 def certificates(session: Session, *, list_id: int) -> list[DestructionCertificate]:

@@ -266,6 +266,10 @@ class DestructionList(Base):
     executed_by: Mapped[str | None] = mapped_column(String(64))
     supervisor: Mapped[str | None] = mapped_column(String(64))
     executed_at: Mapped[datetime | None]
+    # the claim of the one execution running now, renewed at each item destroyed:
+    # a second execution is refused while it is fresh, and a crashed one's goes stale
+    execution_token: Mapped[str | None] = mapped_column(String(36))
+    execution_heartbeat: Mapped[datetime | None]
 
     items: Mapped[list["DestructionItem"]] = relationship(
         back_populates="destruction_list", order_by="DestructionItem.id", lazy="selectin")

@@ -3,19 +3,24 @@ every refusal in the chain, and a destruction that leaves no byte behind but a
 certificate."""
 from __future__ import annotations
 
+import queue
+import threading
+from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shared.bootstrap import Container
-from shared.db.models import PageText
+from shared.db.models import DestructionList, PageText
+from shared.domain.errors import StorageUnavailable
 from shared.storage.s3 import S3Store
 from services.search import SearchIndex, SearchQuery, parse
 from tests import samples
-from tests.conftest import drain, team
+from tests.conftest import drain, login, team
 
 PEOPLE = {"arch": ("archivist", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
           "gm": ("general_manager", 1), "admin": ("admin", 1), "sup": ("staff", 1)}
@@ -229,3 +234,116 @@ def test_the_whole_chain_from_the_cli(people: dict, container: Container, tmp_pa
     proof = json.loads(run("certificate", list_id).stdout)
     assert proof[0]["archive_number"] == document["archive_number"]
     assert proof[0]["versions"][0]["sha256"] == document["sha256"]
+
+
+class WatchedStore:
+    """The deployment's store, with its destructions counted and, on demand,
+    paused (an execution caught mid-way) or failing at the n-th document."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner = inner
+        self.destroyed: Counter[str] = Counter()
+        self.entered, self.proceed = threading.Event(), threading.Event()
+        self.proceed.set()
+        self.fail_at: str | None = None  # a key prefix
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.inner, name)
+
+    def destroy(self, key: str) -> None:
+        self.entered.set()
+        assert self.proceed.wait(60), "the paused execution was never let go"
+        if self.fail_at and key.startswith(self.fail_at):
+            raise StorageUnavailable(f"cannot delete object {key}: connection reset")
+        self.inner.destroy(key)
+        self.destroyed[key] += 1
+
+
+def approved_list(people: dict, tmp_path: Path, count: int) -> tuple[int, list[dict]]:
+    documents = [upload(people["arch"], samples.make_pdf(tmp_path, seed=n, name=f"d{n}.pdf"))
+                 for n in range(1, count + 1)]
+    assert people["arch"].post("/api/v1/retention/sweep", json={}).json()["flagged"] == count
+    list_id = listed(people, *documents)
+    assert people["dm"].post(f"/api/v1/destruction-lists/{list_id}/approve").status_code == 200
+    return list_id, documents
+
+
+def destroyed_once(people: dict, container: Container, list_id: int, documents: list[dict],
+                   store: WatchedStore) -> None:
+    arch = people["arch"]
+    assert arch.get(f"/api/v1/destruction-lists/{list_id}").json()["status"] == "executed"
+    proofs = arch.get(f"/api/v1/destruction-lists/{list_id}/certificate").json()["certificates"]
+    assert sorted(p["document"] for p in proofs) == sorted(d["id"] for d in documents)
+    events = arch.get("/api/v1/audit", params={"action": "document.destroy"}).json()
+    assert sorted(e["target"] for e in events["items"]) == sorted(f"document:{d['id']}" for d in documents)
+    assert set(store.destroyed.values()) == {1}
+    assert {key.split("/")[1] for key in store.destroyed} == {d["id"] for d in documents}
+    assert container.store.keys("documents/") == []
+
+
+def test_a_second_execution_of_a_list_under_way_is_refused(
+        people: dict, container: Container, tmp_path: Path) -> None:
+    list_id, documents = approved_list(people, tmp_path, 2)
+    container.store = store = WatchedStore(container.store)
+    store.proceed.clear()  # whichever execution wins the claim waits inside its first deletion
+    url = f"/api/v1/destruction-lists/{list_id}/execute"
+    clients = [login(str(people["arch"].base_url), "arch") for _ in range(2)]
+    start, answers = threading.Barrier(2), queue.Queue()
+
+    def execute(client: httpx.Client) -> None:
+        start.wait()
+        answers.put(client.post(url, json={"supervisor": "sup"}))
+
+    threads = [threading.Thread(target=execute, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    first = answers.get(timeout=60)  # the other one cannot finish while the gate is shut
+    assert error(first) == (409, "execution_in_progress")
+    assert store.entered.is_set() and not store.destroyed
+    store.proceed.set()
+    second = answers.get(timeout=60)
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    assert second.status_code == 200, second.text
+    assert second.json()["status"] == "executed"
+    destroyed_once(people, container, list_id, documents, store)
+
+
+def test_an_execution_interrupted_by_an_error_is_resumed_by_the_same_people(
+        people: dict, container: Container, tmp_path: Path) -> None:
+    list_id, documents = approved_list(people, tmp_path, 2)
+    container.store = store = WatchedStore(container.store)
+    store.fail_at = f"documents/{documents[1]['id']}/"
+    url = f"/api/v1/destruction-lists/{list_id}/execute"
+    assert error(people["arch"].post(url, json={"supervisor": "sup"})) == (503, "storage_unavailable")
+    halfway = people["arch"].get(f"/api/v1/destruction-lists/{list_id}").json()
+    assert halfway["status"] == "executing"
+    assert [i["destroyed_at"] is not None for i in halfway["items"]] == [True, False]
+    assert error(people["arch"].post(url, json={"supervisor": "dl"})) == (409, "execution_in_progress")
+    store.fail_at = None
+    resumed = people["arch"].post(url, json={"supervisor": "sup"})
+    assert resumed.status_code == 200, resumed.text
+    destroyed_once(people, container, list_id, documents, store)
+
+
+def test_a_crashed_execution_holds_the_list_until_its_claim_goes_stale(
+        people: dict, container: Container, tmp_path: Path) -> None:
+    from shared import disposition
+
+    list_id, documents = approved_list(people, tmp_path, 2)
+    container.store = store = WatchedStore(container.store)
+    with container.transaction() as session:  # an execution that claimed the list, then died
+        disposition.start_execution(session, list_id=list_id, actor="arch", supervisor="sup",
+                                    token="crashed", today=container.today())
+    url = f"/api/v1/destruction-lists/{list_id}/execute"
+    assert error(people["arch"].post(url, json={"supervisor": "sup"})) == (409, "execution_in_progress")
+    assert not store.destroyed
+    silent = datetime.now(timezone.utc) - disposition.STALE_CLAIM - timedelta(seconds=1)
+    with container.transaction() as session:
+        session.execute(update(DestructionList).where(DestructionList.id == list_id)
+                        .values(execution_heartbeat=silent))
+    resumed = people["arch"].post(url, json={"supervisor": "sup"})
+    assert resumed.status_code == 200, resumed.text
+    destroyed_once(people, container, list_id, documents, store)
