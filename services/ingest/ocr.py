@@ -8,7 +8,10 @@
   downloaded at run time.
 
 Both engines run single-threaded; throughput comes from OCR-ing pages in
-parallel processes (:func:`recognise_pages`)::
+parallel processes (:class:`OcrPool`, :func:`recognise_pages`). Those
+processes, and the ``tesseract`` programs they start, die with their owner
+even when it is killed outright (Linux: ``PR_SET_PDEATHSIG``, and a thread
+watching the owner); a page that runs past its time is abandoned::
 
     from services.ingest.ocr import engine, recognise_pages
     text = engine("rapidocr").recognise(PIL.Image.open("page.png"))
@@ -23,9 +26,13 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol, Union
@@ -33,6 +40,7 @@ from typing import Any, Protocol, Union
 from PIL import Image
 
 from shared.domain.errors import DanganError, InvalidInput
+from services.ingest.process_lifetime import child_dies_with_us, die_with_parent, watch_owner
 
 PageInput = Union[bytes, str, Path]
 
@@ -51,6 +59,13 @@ class OcrFailed(DanganError):
     """The engine ran but could not read the page."""
 
     code = "ocr_failed"
+
+
+class OcrStopped(DanganError):
+    """The pool was closed while its pages were being read (the worker is
+    stopping). Not a failure of the pages: their job is given back, not failed."""
+
+    code = "ocr_stopped"
 
 
 class OcrEngine(Protocol):
@@ -115,8 +130,9 @@ class TesseractEngine:
 
     def _run(self, command: list[str], stdin: bytes | None) -> str:
         try:
-            done = subprocess.run(command, input=stdin, capture_output=True,
-                                  env=self.env, timeout=self.timeout, check=False)
+            done = subprocess.run(command, input=stdin, capture_output=True, env=self.env,
+                                  timeout=self.timeout, check=False,
+                                  preexec_fn=child_dies_with_us())
         except subprocess.TimeoutExpired as exc:
             raise OcrFailed(f"tesseract took over {self.timeout:.0f} s") from exc
         if done.returncode != 0:
@@ -210,8 +226,12 @@ def _open(page: PageInput) -> Image.Image:
 _worker: OcrEngine | None = None
 
 
-def _init_worker(name: str) -> None:
+def _init_worker(name: str, owner: int) -> None:
     global _worker
+    # Ctrl-C reaches the whole process group: the owner decides when OCR stops
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    watch_owner(owner)
     _worker = engine(name)
 
 
@@ -224,29 +244,140 @@ def _recognise_one(page: PageInput) -> str:
 
 class OcrPool:
     """OCR processes that live as long as their owner (a worker): each builds
-    its engine — and loads its models — once, then serves page after page."""
+    its engine — and loads its models — once, then serves page after page.
+    One caller at a time; :meth:`close` may come from another thread."""
 
-    def __init__(self, engine_name: str, workers: int = 0) -> None:
+    def __init__(self, engine_name: str, workers: int = 0, *,
+                 page_seconds: float | None = None) -> None:
         engine(engine_name)  # an unknown or uninstalled engine fails here, by name
         self.engine_name = engine_name
         self.workers = workers or os.cpu_count() or 1
+        self.page_seconds = page_seconds
         self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._closed = False
 
-    def recognise(self, pages: list[PageInput]) -> list[str]:
-        """Texts of ``pages`` (PNG/JPEG/TIFF bytes or file paths), in order."""
+    def recognise(self, pages: list[PageInput], *, timeout: float | None = None) -> list[str]:
+        """Texts of ``pages`` (PNG/JPEG/TIFF bytes or file paths), in order.
+
+        A page still being read ``timeout`` seconds after it started (default
+        ``page_seconds``; None: no bound) is abandoned — the processes are
+        stopped and the next call starts new ones — and :class:`OcrFailed`
+        names it. After a page's own error the others are let go first, so
+        each call starts on idle processes."""
         if not pages:
             return []
-        if self._pool is None:
-            # forkserver: children start clean even when the parent runs threads
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_init_worker, initargs=(self.engine_name,))
-        return list(self._pool.map(_recognise_one, pages))
+        limit = self.page_seconds if timeout is None else timeout
+        pool = self._executor()
+        futures = [pool.submit(_recognise_one, page) for page in pages]
+        try:
+            late = _first_late(futures, workers=self.workers, timeout=limit)
+            if late is None:
+                return [future.result() for future in futures]
+        except BrokenProcessPool as exc:
+            self._abandon(pool)
+            if self._closed:
+                raise OcrStopped("the OCR pool was closed: the worker is stopping") from exc
+            raise OcrFailed("an OCR process ended before its page was read") from exc
+        except BaseException:
+            if not _settled(futures, timeout=limit):
+                self._abandon(pool)
+            raise
+        self._abandon(pool)
+        raise OcrFailed(f"OCR of page {late + 1} of {len(pages)} ({_describe(pages[late])}) "
+                        f"took over {limit:g} s and was abandoned",
+                        detail={"page": late + 1, "seconds": limit})
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+    def close(self, *, patience: float = 5.0) -> None:
+        """Stop the processes for good; a page still running after ``patience``
+        seconds is abandoned (its process terminated)."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            _stop(pool, patience=patience)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise OcrStopped("the OCR pool is closed: the worker is stopping")
+            if self._pool is None:
+                # forkserver: children start clean even when the parent runs threads
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=_init_worker, initargs=(self.engine_name, os.getpid()))
+            return self._pool
+
+    def _abandon(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        _stop(pool, patience=0.0)
+
+
+def _first_late(futures: list[Future], *, workers: int, timeout: float | None) -> int | None:
+    """Wait for every page; the index of the first one still running
+    ``timeout`` seconds after it started, or None. The executor hands pages
+    out in order, so page ``i`` starts when page ``i - workers`` ends (the
+    ``(i - workers + 1)``-th completion)."""
+    if timeout is None:
+        wait(futures)
+        return None
+    now = time.monotonic()
+    started = {i: now for i in range(min(workers, len(futures)))}
+    ended = 0
+    pending: set[Future] = set(futures)
+    while pending:
+        running = [i for i in started if not futures[i].done()]
+        oldest = min(running, key=started.__getitem__)
+        left = started[oldest] + timeout - time.monotonic()
+        if left <= 0:
+            return oldest
+        done, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+        now = time.monotonic()
+        for future in done:
+            future.result()  # a page that failed fails the call now
+            if ended + workers < len(futures):
+                started[ended + workers] = now
+            ended += 1
+    return None
+
+
+def _settled(futures: list[Future], *, timeout: float | None) -> bool:
+    """Drop the pages not started and wait for those running; False if they
+    did not end in time (or the pool broke), and the pool must be rebuilt."""
+    for future in futures:
+        future.cancel()
+    running = [future for future in futures if not future.cancelled()]
+    _, late = wait(running, timeout=timeout)
+    broken = any(isinstance(f.exception(), BrokenProcessPool) for f in running if f.done())
+    return not late and not broken
+
+
+def _stop(pool: ProcessPoolExecutor, *, patience: float) -> None:
+    """Shut the executor down and make sure its processes are gone: the
+    executor itself never interrupts a page that is being read. Pages not
+    started are not cancelled (a cancelled future never wakes ``wait``): the
+    stopped processes fail them with BrokenProcessPool."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False)
+    deadline = time.monotonic() + patience
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()  # its tesseract, if any, gets SIGKILL (PR_SET_PDEATHSIG)
+    for process in processes:
+        process.join(2.0)
+        if process.is_alive():
+            process.kill()
+            process.join(2.0)
+
+
+def _describe(page: PageInput) -> str:
+    if isinstance(page, bytes):
+        return f"{len(page)} bytes"
+    return Path(page).name
 
 
 def recognise_pages(engine_name: str, images: list[PageInput],

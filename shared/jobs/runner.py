@@ -91,13 +91,16 @@ class Worker:
     def _failed(self, job: Claimed, exc: Exception) -> None:
         error = "".join(traceback.format_exception_only(exc)).strip()
         permanent = isinstance(exc, PermanentFailure)
-        log.warning("job %s (%s) attempt %s failed%s: %s", job.id, job.kind, job.attempt,
-                    " for good" if permanent else "", error)
         with self.ctx.transaction() as session:
             state = queue.fail(session, job_id=job.id, worker=self.name, error=error,
                                permanent=permanent)
             if state == queue.PARKED:
                 self.handlers[job.kind].parked(session, job, error)
+        if state == "lost":  # released at shutdown, or its lease ran out: not this run's to record
+            log.info("job %s (%s) ended after its worker let it go: %s", job.id, job.kind, error)
+            return
+        log.warning("job %s (%s) attempt %s failed%s: %s", job.id, job.kind, job.attempt,
+                    " for good" if permanent else "", error)
 
     def _heartbeat(self, job: Claimed, stop: threading.Event) -> None:
         while not stop.wait(self.lease_seconds / 3):
