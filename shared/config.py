@@ -39,8 +39,12 @@ class Settings(BaseSettings):
 
     ocr_engine: str = Field(default="rapidocr", pattern="^(rapidocr|tesseract)$")
     ocr_workers: int = Field(default=0, ge=0, description="OCR processes; 0 = one per core")
-    workers: int = Field(default=1, ge=0, le=64, description="job threads inside `dangan serve`")
+    ocr_page_seconds: float = Field(default=120, gt=0,
+                                    description="an OCR page taking longer is abandoned, failing its job")
+    workers: int = Field(default=1, ge=0, le=64, description="extraction threads inside `dangan serve`")
     job_lease_seconds: int = Field(default=300, ge=5)
+    shutdown_seconds: float = Field(default=20, ge=0, description=(
+        "on SIGTERM/SIGINT, how long a running job may take to end before it is released"))
     sweep_at: str = Field(default="02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
                           description="local time of the daily retention sweep in `dangan serve`")
 

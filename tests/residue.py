@@ -32,7 +32,7 @@ def holdings(ctx: Container) -> Holdings:
                                    .order_by(ArchiveCounter.series)).all())
         docs, versions, jobs = count(Document), count(DocumentVersion), count(Job)
     spool_dir = ctx.settings.spool_dir
-    spool = tuple(sorted(p.name for p in spool_dir.iterdir())) if spool_dir.exists() else ()
+    spool = tuple(sorted(str(p) for p in spool_dir.rglob("*") if p.is_file())) if spool_dir.exists() else ()
     return Holdings(docs, versions, jobs, upload_events, counters, tuple(ctx.store.keys()), spool,
                     _s3_extras(ctx))
 

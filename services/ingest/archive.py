@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,55 +17,34 @@ from sqlalchemy.orm import Session
 from shared import audit
 from shared.bootstrap import Container
 from shared.customers import get_customer
-from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion
+from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion, PendingObject
 from shared.documents import NO_CUSTOMER, find_duplicate, get_document
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
-from shared.domain.errors import Conflict, InvalidInput
-from shared.domain.model import DOCUMENT_TYPE_CODES, SECRECY_LEVELS, DocumentStatus
+from shared.domain.errors import Conflict
+from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus
 from shared.domain.retention import compute_retain_until
-from shared.jobs.queue import EXTRACT, enqueue
+from shared.jobs.queue import EXTRACT, INDEX, enqueue
 from shared.protection import enqueue_protect
 from services.ingest.inspect import Inspection, inspect_file
-from services.ingest.spool import Upload
+from services.ingest.metadata import NewDocument
+from services.ingest.spool import Upload, process_name
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class NewDocument:
-    """What a clerk says about a document when archiving it."""
-
-    type: str
-    title: str
-    customer: str | None = None
-    document_date: date | None = None
-    secrecy: int = 3
-    tags: list[str] = field(default_factory=list)
-    location: str | None = None
-    custom_fields: dict[str, Any] = field(default_factory=dict)
-
-    def validate(self) -> None:
-        if self.type not in DOCUMENT_TYPE_CODES:
-            raise InvalidInput(f"unknown document type {self.type!r}", code="unknown_document_type",
-                               detail={"known": sorted(DOCUMENT_TYPE_CODES)})
-        if not self.title.strip() or len(self.title) > 500:
-            raise InvalidInput("a title is 1–500 characters", code="invalid_title")
-        if self.secrecy not in SECRECY_LEVELS:
-            raise InvalidInput("secrecy is 1, 2 or 3", code="invalid_secrecy")
-        if self.document_date and self.document_date > date.today():
-            raise InvalidInput("document_date cannot be in the future", code="invalid_document_date")
-
-
-def archive_document(ctx: Container, *, upload: Upload, meta: NewDocument, actor: str) -> Document:
-    meta.validate()
+def archive_document(ctx: Container, *, upload: Upload, meta: NewDocument, actor: str,
+                     clearance: int | None = None) -> Document:
+    """Archive a new document; ``clearance`` is the uploader's (None: the local operator)."""
+    meta.validate(today=ctx.today(), clearance=clearance)
     scope = meta.customer or NO_CUSTOMER
     with ctx.uow() as uow:  # friendly early answers before any byte is stored
         if meta.customer:
             get_customer(uow.session, meta.customer)
         _refuse_duplicate(uow.session, scope, upload.sha256)
     inspection = inspect_file(upload.path, filename=upload.filename,
-                              max_pixels=ctx.settings.max_image_pixels)
+                              max_pixels=ctx.settings.max_image_pixels,
+                              max_pages=ctx.settings.max_pages)
     document_id = str(uuid.uuid4())
 
     def record(session: Session, stored_key: str, version_id: str | None) -> Document:
@@ -88,7 +67,8 @@ def add_version(ctx: Container, *, document_id: str, upload: Upload, actor: str)
         number = (document.versions[-1].number if document.versions else 0) + 1
         _refuse_duplicate(uow.session, scope, upload.sha256)
     inspection = inspect_file(upload.path, filename=upload.filename,
-                              max_pixels=ctx.settings.max_image_pixels)
+                              max_pixels=ctx.settings.max_image_pixels,
+                              max_pages=ctx.settings.max_pages)
 
     def record(session: Session, stored_key: str, version_id: str | None) -> DocumentVersion:
         document = get_document(session, document_id)
@@ -106,10 +86,13 @@ def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Up
                        inspection: Inspection, scope: str,
                        record: Callable[[Session, str, str | None], T]) -> T:
     key = f"documents/{document_id}/v{number}-{upload.sha256}"
-    stored = ctx.store.put_file(key, upload.path, content_type=inspection.mime_type)
+    with ctx.transaction() as session:
+        session.add(PendingObject(key=key, owner=process_name()))
     try:
+        stored = ctx.store.put_file(key, upload.path, content_type=inspection.mime_type)
         with ctx.uow() as uow:
             result = record(uow.session, key, stored.version_id)
+            uow.session.execute(delete(PendingObject).where(PendingObject.key == key))
             uow.session.flush()
             uow.commit()
             return result
@@ -126,9 +109,12 @@ def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Up
 
 def _remove_object(ctx: Container, key: str) -> None:
     """Undo a put whose row did not commit. If even that fails, say so loudly
-    and let the first error go on: `dangan check` reports the orphan."""
+    and let the first error go on: the pending row stays, the next start
+    retries, and `dangan check` reports the orphan meanwhile."""
     try:
-        ctx.store.delete(key)
+        ctx.store.destroy(key)
+        with ctx.transaction() as session:
+            session.execute(delete(PendingObject).where(PendingObject.key == key))
     except Exception:  # noqa: BLE001 - the caller's error is the one to raise
         log.exception("could not remove object %s after a failed commit", key)
 
@@ -147,7 +133,7 @@ def _insert_document(ctx: Container, session: Session, document_id: str, meta: N
                      actor: str) -> Document:
     rule = ctx.schedule.for_type(meta.type)
     customer = get_customer(session, meta.customer) if meta.customer else None
-    today = date.today()
+    today = ctx.today()
     series = ArchiveSeries(
         fonds=ctx.settings.fonds,
         year=(meta.document_date or today).year,
@@ -194,6 +180,8 @@ def _insert_version(session: Session, document: Document, number: int, scope: st
     )
     session.add(version)
     enqueue(session, kind=EXTRACT, payload={"document_id": document.id, "version": number})
+    # title, customer, type and dates are searchable at once, before extraction ends (or fails)
+    enqueue(session, kind=INDEX, payload={"document_id": document.id})
     enqueue_protect(session, [document.id])
     return version
 

@@ -1,82 +1,144 @@
 """The extraction job: text of every page (text layer or OCR), a preview of
-page 1, then an index job for search. Idempotent: a rerun replaces the texts."""
+page 1, then an index job for search. Idempotent: a rerun replaces the texts.
+
+A long document is worked in slices of pages: each slice saves its pages'
+text and queues the next slice as a new job, behind whatever was uploaded
+meanwhile, so a 500-page scan shares the workers with everyone else's
+one-page contracts instead of holding one for an hour. A file that no reader
+can open fails for good at once (PermanentFailure): retrying cannot help."""
 from __future__ import annotations
 
 import logging
 import shutil
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import pypdfium2 as pdfium
+from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
 from shared.db.models import Document, DocumentVersion, PageText
-from shared.domain.errors import NotFound
-from shared.jobs.queue import INDEX, Claimed, enqueue
-from services.ingest.ocr import OcrPool
-from services.ingest.pages import Page, preview, split_pages
+from shared.domain.errors import NotFound, PermanentFailure
+from shared.domain.model import ExtractionState
+from shared.jobs.queue import EXTRACT, INDEX, Claimed, enqueue
+from services.ingest.ocr import OcrFailed, OcrPool
+from services.ingest.pages import Budget, Page, count_pages, preview, split_pages
+from services.ingest.spool import work_dir
 
 log = logging.getLogger(__name__)
 BATCH = 8  # pages held on disk at a time while OCR runs
+SLICE_PAGES = 32  # most pages one job works before the next slice is queued
+SLICE_SECONDS = 60.0  # and most time (checked between OCR batches)
+# what the readers raise for a file they cannot decode: the same on every attempt
+UNREADABLE = (pdfium.PdfiumError, UnidentifiedImageError, Image.DecompressionBombError)
+
+
+@dataclass(frozen=True)
+class _Target:
+    document_id: str
+    number: int
+    key: str
+    object_version: str | None
+    mime: str
+    sha256: str
 
 
 class ExtractHandler:
-    """Runs ``extract`` jobs: {"document_id", "version"}."""
+    """Runs ``extract`` jobs: {"document_id", "version", "from_page"?}."""
 
     def __init__(self, ocr: OcrPool) -> None:
         self.ocr = ocr
 
     def run(self, ctx: Container, job: Claimed) -> None:
-        document_id, number = job.payload["document_id"], int(job.payload["version"])
-        with ctx.uow() as uow:
-            version = _version(uow.session, document_id, number)
-            if version is None:  # destroyed meanwhile: nothing to do
-                return
-            key, object_version, mime = version.object_key, version.object_version, version.mime_type
-        workdir = Path(tempfile.mkdtemp(prefix="extract-", dir=_spool(ctx)))
+        target = _target(ctx, job)
+        if target is None:  # destroyed meanwhile: nothing to do
+            return
+        first = int(job.payload.get("from_page", 1))
+        budget = Budget(render_pixels=ctx.settings.max_render_pixels,
+                        image_pixels=ctx.settings.max_image_pixels)
+        workdir = Path(tempfile.mkdtemp(prefix="extract-", dir=work_dir(ctx.settings.spool_dir)))
         try:
-            source = _download(ctx, key, object_version, workdir / "source")
-            texts = self._texts(source, mime, workdir)
-            preview_key = _store_preview(ctx, source, mime, workdir, document_id, number)
+            source = _download(ctx, target, workdir / "source")
+            total = min(_count(source, target.mime, workdir, budget), ctx.settings.max_pages)
+            last = min(total, first + SLICE_PAGES - 1)
+            try:
+                texts = self._texts(source, target.mime, workdir, first, last, budget)
+                preview = _store_preview(ctx, source, target, workdir, budget) if first == 1 else None
+            except UNREADABLE as exc:
+                raise PermanentFailure(f"a page cannot be rendered: {type(exc).__name__}: {exc}",
+                                       code="unreadable_file") from exc
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         with ctx.transaction() as session:
-            _save(session, document_id, number, texts, preview_key)
+            _save(session, target, texts, first=first, last=last, total=total,
+                  preview_key=preview)
 
-    def _texts(self, source: Path, mime: str, workdir: Path) -> list[tuple[int, str, str]]:
+    def _texts(self, source: Path, mime: str, workdir: Path, first: int, last: int,
+               budget: Budget) -> list[tuple[int, str, str]]:
+        started = time.monotonic()
         texts: list[tuple[int, str, str]] = []
         batch: list[Page] = []
-        for page in split_pages(source, mime, workdir):
+        for page in split_pages(source, mime, workdir, first=first, last=last, budget=budget):
             if page.text is not None:
-                texts.append((page.number, "text_layer", page.text))
+                texts.append((page.number, page.source, page.text))
                 continue
             batch.append(page)
             if len(batch) >= BATCH:
                 texts.extend(self._ocr(batch))
                 batch = []
+                if time.monotonic() - started > SLICE_SECONDS:
+                    break  # the rest of the slice goes to the next job
         texts.extend(self._ocr(batch))
         return sorted(texts)
 
     def _ocr(self, pages: list[Page]) -> list[tuple[int, str, str]]:
         if not pages:
             return []
-        results = self.ocr.recognise([p.image for p in pages if p.image])
+        try:
+            results = self.ocr.recognise([p.image for p in pages if p.image])
+        except OcrFailed:
+            results = [self._ocr_one(p) for p in pages]  # find the page that cannot be read
         for page in pages:
             if page.image:
                 page.image.unlink(missing_ok=True)
-        return [(p.number, "ocr", text) for p, text in zip(pages, results)]
+        return [(p.number, "ocr" if text is not None else "unreadable", text or "")
+                for p, text in zip(pages, results)]
+
+    def _ocr_one(self, page: Page) -> str | None:
+        try:
+            return self.ocr.recognise([page.image])[0] if page.image else ""
+        except OcrFailed as exc:
+            log.warning("page %s could not be read: %s", page.number, exc)
+            return None
 
     def parked(self, session: Session, job: Claimed, error: str) -> None:
         version = _version(session, job.payload["document_id"], int(job.payload["version"]))
         if version is not None:
-            version.extraction_state = "failed"
+            version.extraction_state = ExtractionState.FAILED.value
             version.extraction_error = error
+            # still found by its title, customer, type and dates, with its state
+            enqueue(session, kind=INDEX, payload={"document_id": version.document_id})
 
 
-def _spool(ctx: Container) -> Path:
-    ctx.settings.spool_dir.mkdir(parents=True, exist_ok=True)
-    return ctx.settings.spool_dir
+def _target(ctx: Container, job: Claimed) -> _Target | None:
+    with ctx.uow() as uow:
+        version = _version(uow.session, job.payload["document_id"], int(job.payload["version"]))
+        if version is None:
+            return None
+        return _Target(version.document_id, version.number, version.object_key,
+                       version.object_version, version.mime_type, version.sha256)
+
+
+def _count(source: Path, mime: str, workdir: Path, budget: Budget) -> int:
+    try:
+        return count_pages(source, mime, workdir, budget)
+    except Exception as exc:  # noqa: BLE001 - no reader opens it: no retry will either
+        raise PermanentFailure(f"the stored file cannot be opened: {type(exc).__name__}: {exc}",
+                               code="unreadable_file") from exc
 
 
 def _version(session: Session, document_id: str, number: int) -> DocumentVersion | None:
@@ -85,33 +147,48 @@ def _version(session: Session, document_id: str, number: int) -> DocumentVersion
         Document.status != "destroyed"))
 
 
-def _download(ctx: Container, key: str, object_version: str | None, target: Path) -> Path:
-    with target.open("wb") as out:
-        for chunk in ctx.store.iter_chunks(key, version_id=object_version):
+def _download(ctx: Container, target: _Target, path: Path) -> Path:
+    with path.open("wb") as out:
+        for chunk in ctx.store.iter_chunks(target.key, version_id=target.object_version):
             out.write(chunk)
-    return target
+    return path
 
 
-def _store_preview(ctx: Container, source: Path, mime: str, workdir: Path, document_id: str,
-                   number: int) -> str:
-    key = f"previews/{document_id}/v{number}.jpg"
+def preview_key(document_id: str, number: int) -> str:
+    return f"previews/{document_id}/v{number}.jpg"
+
+
+def _store_preview(ctx: Container, source: Path, target: _Target, workdir: Path,
+                   budget: Budget) -> str:
+    key = preview_key(target.document_id, target.number)
     if not ctx.store.exists(key):  # a rerun after a crash finds it already there
-        image = preview(source, mime, workdir / "preview.jpg")
+        image = preview(source, target.mime, workdir / "preview.jpg", workdir, budget)
         ctx.store.put_file(key, image, content_type="image/jpeg")
     return key
 
 
-def _save(session: Session, document_id: str, number: int, texts: list[tuple[int, str, str]],
-          preview_key: str) -> None:
-    version = _version(session, document_id, number)
+def _save(session: Session, target: _Target, texts: list[tuple[int, str, str]], *, first: int,
+          last: int, total: int, preview_key: str | None) -> None:
+    version = _version(session, target.document_id, target.number)
     if version is None:
-        raise NotFound(f"document {document_id} version {number} is gone")
-    session.execute(delete(PageText).where(PageText.document_id == document_id,
-                                           PageText.version == number))
-    session.add_all(PageText(document_id=document_id, version=number, page=page, source=source,
-                             text=text) for page, source, text in texts)
-    version.page_count = len(texts)
-    version.extraction_state = "done"
-    version.extraction_error = None
-    version.preview_key = preview_key
-    enqueue(session, kind=INDEX, payload={"document_id": document_id})
+        raise NotFound(f"document {target.document_id} version {target.number} is gone")
+    done_to = texts[-1][0] if texts else last
+    session.execute(delete(PageText).where(
+        PageText.document_id == target.document_id, PageText.version == target.number,
+        PageText.page >= first, PageText.page <= done_to))
+    session.add_all(PageText(document_id=target.document_id, version=target.number, page=page,
+                             source=source, text=text) for page, source, text in texts)
+    if preview_key:
+        version.preview_key = preview_key
+    enqueue(session, kind=INDEX, payload={"document_id": target.document_id})
+    if done_to < total:  # the next slice, behind what is queued now
+        enqueue(session, kind=EXTRACT, payload={"document_id": target.document_id,
+                                                "version": target.number, "from_page": done_to + 1})
+        return
+    unreadable = list(session.scalars(select(PageText.page).where(
+        PageText.document_id == target.document_id, PageText.version == target.number,
+        PageText.source == "unreadable").order_by(PageText.page)))
+    version.page_count = total
+    version.extraction_state = ExtractionState.DONE.value
+    version.extraction_error = (f"pages that could not be read: {unreadable}" if unreadable
+                                else None)

@@ -17,6 +17,7 @@ from shared.domain.errors import DanganError
 from shared.domain.model import SECRECY_LEVELS, DocumentStatus
 from shared.storage.s3 import S3Store
 from services.ingest.inspect import inspect_file
+from services.ingest.spool import work_dir
 
 BATCH = 500
 
@@ -73,7 +74,8 @@ def check_version(ctx: Container, version: StoredVersion, *, lock: bool) -> list
         if digest.hexdigest() != version.sha256:
             found.append(Finding("authenticity", target, "the stored bytes do not match the recorded SHA-256"))
         try:
-            inspect_file(copy, filename=copy.name, max_pixels=ctx.settings.max_image_pixels)
+            inspect_file(copy, filename=copy.name, max_pixels=ctx.settings.max_image_pixels,
+                              max_pages=ctx.settings.max_pages)
         except DanganError as exc:
             found.append(Finding("usability", target, f"the file no longer opens: {exc.message}"))
     if lock and isinstance(ctx.store, S3Store):
@@ -92,8 +94,7 @@ def _lock(store: S3Store, version: StoredVersion, target: str) -> list[Finding]:
 
 
 def _spool(ctx: Container) -> Path:
-    ctx.settings.spool_dir.mkdir(parents=True, exist_ok=True)
-    return ctx.settings.spool_dir
+    return work_dir(ctx.settings.spool_dir)
 
 
 def check_records(ctx: Container) -> list[Finding]:

@@ -1,83 +1,168 @@
-"""Pages of a stored file: the text layer where a PDF page has one, else an
-image to OCR — the embedded scan of an image-only PDF page, a render of the
-page, or a frame of a TIFF/JPEG/PNG. Images are written as PNG files into a
-work folder so OCR processes read them from disk, not from pickled memory."""
+"""Pages of a stored file, a range at a time: the text layer where a PDF page
+has a trustworthy one, else an image to OCR — the embedded scan of an
+image-only page, or a render of the page within a pixel budget — or a frame
+of a TIFF/JPEG/PNG. Blank pages are recognised and not OCRed. Images are
+written as PNG files into a work folder so OCR processes read them from disk,
+not from pickled memory."""
 from __future__ import annotations
 
 import warnings
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
-from pypdf import PdfReader
 
-MIN_TEXT_LAYER = 10  # non-blank characters that make a page's text layer worth keeping
+from services.ingest.inspect import open_image
+from services.ingest.pdf import PDFIUM_LOCK, opened, page_text, render_page
+from services.ingest.text_quality import TRUSTED, better, quality
+
 OCR_DPI = 300
+PREVIEW_DPI = 100
 PREVIEW_WIDTH = 800
+CLEARLY_GOOD = 0.9  # a pdfium text this good is kept without asking pypdf as well
 
 
 @dataclass
 class Page:
     number: int  # 1-based
-    text: str | None = None  # from the text layer
+    text: str | None = None  # from the text layer ("" for a blank page)
     image: Path | None = None  # to OCR
+    source: str = "text_layer"
 
 
-def split_pages(path: Path, mime_type: str, workdir: Path) -> Iterator[Page]:
+@dataclass(frozen=True)
+class Budget:
+    """Bounds on the work one page may cost."""
+
+    render_pixels: int  # a rendered page's bitmap
+    image_pixels: int  # an image file's frame, as at upload
+
+
+def count_pages(path: Path, mime_type: str, workdir: Path, budget: Budget) -> int:
     if mime_type == "application/pdf":
-        yield from _pdf_pages(path, workdir)
+        with PDFIUM_LOCK, opened(path, workdir) as document:
+            return len(document)
+    with open_image(path, max_pixels=budget.image_pixels) as image:
+        return sum(1 for _ in ImageSequence.Iterator(image))
+
+
+def split_pages(path: Path, mime_type: str, workdir: Path, *, first: int, last: int,
+                budget: Budget) -> Iterator[Page]:
+    """Pages ``first`` to ``last`` (1-based, inclusive)."""
+    if mime_type == "application/pdf":
+        yield from _pdf_pages(path, workdir, first, last, budget)
     else:
-        yield from _image_pages(path, workdir)
+        yield from _image_pages(path, workdir, first, last, budget)
 
 
-def _pdf_pages(path: Path, workdir: Path) -> Iterator[Page]:
-    with warnings.catch_warnings(), path.open("rb") as handle:
-        warnings.simplefilter("ignore")
-        reader = PdfReader(handle, strict=False)
-        for index, page in enumerate(reader.pages):
-            text = page.extract_text() or ""
-            if sum(not c.isspace() for c in text) >= MIN_TEXT_LAYER:
-                yield Page(index + 1, text=text)
-                continue
-            target = workdir / f"page-{index + 1:05d}.png"
-            scan = _single_scan(page)
-            if scan is not None:
-                scan.save(target)
+def _pdf_pages(path: Path, workdir: Path, first: int, last: int, budget: Budget) -> Iterator[Page]:
+    with ExitStack() as stack:
+        with PDFIUM_LOCK:
+            document = stack.enter_context(opened(path, workdir))
+        fallback = _PypdfPages(path)
+        for number in range(first, last + 1):
+            index = number - 1
+            with PDFIUM_LOCK:
+                text = page_text(document, index)
+            if quality(text) < CLEARLY_GOOD:
+                text, score = better([text, fallback.text(index)])
             else:
-                _render(path, index, OCR_DPI).save(target)
-            yield Page(index + 1, image=target)
+                score = 1.0
+            if score >= TRUSTED:
+                yield Page(number, text=text)
+                continue
+            image = fallback.single_scan(index, budget.render_pixels)
+            if image is None:
+                with PDFIUM_LOCK:
+                    image = render_page(document, index, dpi=OCR_DPI, max_pixels=budget.render_pixels)
+            yield _to_ocr(image, number, workdir)
 
 
-def _single_scan(page) -> Image.Image | None:  # type: ignore[no-untyped-def]
-    """The page's embedded image when the page is one scan and nothing else."""
-    try:
-        images = list(page.images)
-        if len(images) != 1:
+class _PypdfPages:
+    """pypdf's view of the same file, opened only if a page needs it. Any
+    failure of pypdf on a page means it has nothing better to offer there."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._reader: Any = None
+        self._failed = False
+
+    def _pages(self) -> Any:
+        if self._reader is None and not self._failed:
+            from pypdf import PdfReader
+
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self._reader = PdfReader(str(self.path), strict=False)
+                    if self._reader.is_encrypted:
+                        self._reader.decrypt("")
+            except Exception:  # noqa: BLE001 - pdfium opened it; pypdf just cannot help
+                self._failed = True
+        return self._reader.pages if self._reader is not None else None
+
+    def text(self, index: int) -> str:
+        try:
+            pages = self._pages()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return (pages[index].extract_text() or "") if pages is not None else ""
+        except Exception:  # noqa: BLE001 - see the class docstring
+            return ""
+
+    def single_scan(self, index: int, max_pixels: int) -> Image.Image | None:
+        """The page's embedded image when the page is one scan and nothing else,
+        checked by its declared size before anything is decoded."""
+        try:
+            pages = self._pages()
+            if pages is None:
+                return None
+            xobjects = pages[index]["/Resources"]["/XObject"].get_object()
+            if len(xobjects) != 1:
+                return None
+            stream = next(iter(xobjects.values())).get_object()
+            width, height = int(stream["/Width"]), int(stream["/Height"])
+            filters = stream.get("/Filter")
+            names = [str(f) for f in filters] if isinstance(filters, list) else [str(filters)]
+            if (stream.get("/Subtype") != "/Image" or min(width, height) < 300
+                    or width * height > max_pixels or "/JBIG2Decode" in names):
+                return None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                image = pages[index].images[0].image
+        except Exception:  # noqa: BLE001 - unusual encodings fall back to a render by pdfium
             return None
-        image = images[0].image
-    except Exception:  # noqa: BLE001 - unusual encodings fall back to a render
-        return None
-    if image is None or min(image.size) < 300:
-        return None
-    return image.convert("L") if image.mode not in ("L", "RGB") else image
+        if image is None:
+            return None
+        return image.convert("L") if image.mode not in ("L", "RGB") else image
 
 
-def _render(path: Path, index: int, dpi: int) -> Image.Image:
-    document = pdfium.PdfDocument(str(path))
-    try:
-        return document[index].render(scale=dpi / 72, grayscale=True).to_pil()
-    finally:
-        document.close()
-
-
-def _image_pages(path: Path, workdir: Path) -> Iterator[Page]:
-    with Image.open(path) as image:
+def _image_pages(path: Path, workdir: Path, first: int, last: int, budget: Budget) -> Iterator[Page]:
+    with open_image(path, max_pixels=budget.image_pixels) as image:
         for index, frame in enumerate(ImageSequence.Iterator(image)):
-            target = workdir / f"page-{index + 1:05d}.png"
-            _ocr_ready(frame).save(target)
-            yield Page(index + 1, image=target)
+            number = index + 1
+            if number < first:
+                continue
+            if number > last:
+                return
+            yield _to_ocr(_ocr_ready(frame), number, workdir)
+
+
+def _to_ocr(image: Image.Image, number: int, workdir: Path) -> Page:
+    if is_blank(image):
+        return Page(number, text="", source="blank")
+    target = workdir / f"page-{number:05d}.png"
+    image.save(target)
+    return Page(number, image=target, source="ocr")
+
+
+def is_blank(image: Image.Image) -> bool:
+    """A page of one flat tone, without a single darker mark: nothing for OCR
+    to read. (Scanner specks make a page not blank; it is then OCRed.)"""
+    low, high = image.convert("L").getextrema()
+    return high - low < 40
 
 
 def _ocr_ready(frame: Image.Image) -> Image.Image:
@@ -86,12 +171,14 @@ def _ocr_ready(frame: Image.Image) -> Image.Image:
     return frame.convert("RGB" if frame.mode in ("RGBA", "P", "CMYK", "YCbCr", "LA") else "L")
 
 
-def preview(path: Path, mime_type: str, target: Path) -> Path:
+def preview(path: Path, mime_type: str, target: Path, workdir: Path, budget: Budget) -> Path:
     """A JPEG of page 1, PREVIEW_WIDTH wide at most."""
     if mime_type == "application/pdf":
-        image = _render(path, 0, 100)
+        with PDFIUM_LOCK, opened(path, workdir) as document:
+            image = render_page(document, 0, dpi=PREVIEW_DPI,
+                                max_pixels=min(budget.render_pixels, 4_000_000))
     else:
-        with Image.open(path) as source:
+        with open_image(path, max_pixels=budget.image_pixels) as source:
             image = _ocr_ready(source)
     image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 2))
     image.convert("RGB").save(target, "JPEG", quality=80)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +35,12 @@ class Spool:
     """Incremental writer: feed() chunks, finish() -> Upload. abort() cleans up."""
 
     def __init__(self, folder: Path, *, filename: str, limit: int) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+        self.filename = clean_filename(filename)  # before any file exists: a refusal leaves none
+        self.limit = limit
+        work = work_dir(folder)
+        fd, name = tempfile.mkstemp(dir=work, prefix="upload-")
         self._file: BinaryIO = os.fdopen(fd, "wb")
         self.path = Path(name)
-        self.filename = clean_filename(filename)
-        self.limit = limit
         self.size = 0
         self._hash = hashlib.sha256()
 
@@ -71,6 +73,58 @@ def hash_file(path: Path, *, limit: int) -> Upload:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return Upload(path, path.name, digest.hexdigest(), size)
+
+
+def process_name() -> str:
+    """``<host>-<pid>``: who owns a spool folder or a pending object."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def work_dir(root: Path) -> Path:
+    """This process's own folder under the spool root, ``<host>-<pid>``: what a
+    crashed process left there is found and removed by the next start."""
+    folder = root / process_name()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def remove_leftovers(root: Path) -> list[Path]:
+    """Remove the spool folders of processes of this host that no longer run
+    (uploads cut off and extraction copies of a killed server or worker), and
+    loose files of older versions. The paths that could not be removed."""
+    if not root.exists():
+        return []
+    host = socket.gethostname()
+    stuck: list[Path] = []
+    for entry in root.iterdir():
+        owner, _, pid = entry.name.rpartition("-")
+        if entry.is_dir() and owner == host and pid.isdigit() and _running(int(pid)):
+            continue
+        if entry.is_dir() and owner != host and pid.isdigit():
+            continue  # another machine's folder on a shared disk: its own start cleans it
+        try:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        except OSError:
+            stuck.append(entry)
+    return stuck
+
+
+def owner_gone(owner: str) -> bool:
+    """True when ``owner`` (a process_name) was a process of this host that no longer runs."""
+    host, _, pid = owner.rpartition("-")
+    return host == socket.gethostname() and pid.isdigit() and not _running(int(pid))
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def clean_filename(filename: str) -> str:

@@ -36,7 +36,7 @@ class LocalDirectoryStore(BlobStore):
     def _write_atomically(path: Path, source: BinaryIO) -> int:
         # write beside the target, fsync, then link: a crash never leaves a
         # half-written object under its real name
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".incoming-{path.name}-")
         size = 0
         try:
             with os.fdopen(fd, "wb") as out:
@@ -64,6 +64,9 @@ class LocalDirectoryStore(BlobStore):
         path = self._path(key)
         try:
             path.unlink(missing_ok=True)
+            # the unfinished write of a crashed process, if one was under way
+            for partial in path.parent.glob(f".incoming-{path.name}-*") if path.parent.exists() else ():
+                partial.unlink(missing_ok=True)
         except OSError as exc:
             raise StorageUnavailable(f"cannot delete object {key}: {exc}") from exc
         self._prune_empty_parents(path.parent)

@@ -139,6 +139,7 @@ class S3Store(BlobStore):
     def destroy(self, key: str) -> None:
         validate_key(key)
         with _translated(key):
+            self._abort_uploads(key)
             for version in self._versions(key):
                 args = {"Bucket": self.bucket, "Key": key, "VersionId": version}
                 try:
@@ -146,6 +147,14 @@ class S3Store(BlobStore):
                 except ClientError:
                     pass  # a delete marker, or a bucket without Object Lock: nothing to lift
                 self.client.delete_object(**args, BypassGovernanceRetention=True)
+
+    def _abort_uploads(self, key: str) -> None:
+        """Unfinished multipart uploads of ``key`` (a writer that crashed mid-way)."""
+        found = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=key)
+        for upload in found.get("Uploads", []):
+            if upload["Key"] == key:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=key,
+                                                   UploadId=upload["UploadId"])
 
     def _versions(self, key: str) -> list[str]:
         """Every object version and delete marker of exactly ``key``."""

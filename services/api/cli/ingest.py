@@ -5,9 +5,9 @@ skipped, so re-running after an interruption carries on where it stopped."""
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import click
@@ -16,8 +16,19 @@ from shared.domain.errors import Conflict, DanganError, InvalidInput
 from shared.domain.permissions import Action
 from services.api.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
 from services.ingest import NewDocument, archive_document, hash_file
+from services.ingest.metadata import FIELDS
 
 KNOWN = {"path", "customer", "type", "title", "date", "document_date", "secrecy", "tags", "location"}
+
+
+def clearance_of(session, actor: str) -> int | None:  # type: ignore[no-untyped-def]
+    """The acting user's clearance; None for the local operator."""
+    from sqlalchemy import select
+
+    from shared.db.models import User
+
+    return None if actor == "cli" else session.scalar(
+        select(User.clearance).where(User.username == actor))
 REQUIRED = {"path", "type", "title"}
 
 
@@ -49,37 +60,65 @@ def ingest(state: State, folder: Path, manifest: Path, actor: str | None, progre
     ctx = state.container
     with ctx.uow() as uow:
         actor = acting(uow.session, actor, Action.DOCUMENT_UPLOAD)
+        clearance = clearance_of(uow.session, actor)
     summary = Summary()
     bar = Progress(len(rows), label="archiving",
                    enabled=sys.stderr.isatty() if progress is None else progress)
     for line, row in rows:
-        _ingest_row(ctx, folder, line, row, actor, summary)
-        bar.step(row.get("path", ""))
+        _ingest_row(ctx, folder, line, row, actor, clearance, summary)
+        bar.step(row.get("path", "") if isinstance(row, dict) else "")
     emit(state, summary.as_dict(), _human)
     if summary.refused:
         sys.exit(1)
 
 
-def read_manifest(path: Path) -> list[tuple[int, dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        columns = {c.strip() for c in reader.fieldnames or []}
-        missing = REQUIRED - columns
-        if missing:
-            raise InvalidInput(f"{path.name}: missing column(s) {', '.join(sorted(missing))}",
-                               code="invalid_manifest", detail={"columns": sorted(columns)})
-        return [(number, {(k or "").strip(): (v or "").strip() for k, v in row.items()})
-                for number, row in enumerate(reader, start=2)]
+def read_manifest(path: Path) -> list[tuple[int, dict[str, str] | str]]:
+    """(line, row) for every data line; a row that cannot be read is its refusal
+    message instead, so one bad line never stops the rest of the folder."""
+    text = _decode_manifest(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [c.strip() for c in next(reader, [])]
+    missing = REQUIRED - set(header)
+    if missing:
+        raise InvalidInput(f"{path.name}: missing column(s) {', '.join(sorted(missing))}",
+                           code="invalid_manifest", detail={"columns": header})
+    rows: list[tuple[int, dict[str, str] | str]] = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            rows.append((line, f"the line has {len(cells)} fields, the header {len(header)} "
+                               "(a comma inside a value needs quotes)"))
+            continue
+        cells += [""] * (len(header) - len(cells))
+        rows.append((line, {name: value.strip() for name, value in zip(header, cells) if name}))
+    return rows
 
 
-def _ingest_row(ctx, folder: Path, line: int, row: dict[str, str], actor: str,  # type: ignore[no-untyped-def]
-                summary: Summary) -> None:
+def _decode_manifest(path: Path) -> str:
+    """UTF-8 (with or without BOM), or GB18030 as Excel saves CSV on Chinese Windows."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(f"{path.name} is neither UTF-8 nor GB18030 text; save it as UTF-8 CSV",
+                       code="invalid_manifest")
+
+
+def _ingest_row(ctx, folder: Path, line: int, row: dict[str, str] | str, actor: str,  # type: ignore[no-untyped-def]
+                clearance: int | None, summary: Summary) -> None:
+    if isinstance(row, str):
+        summary.refused.append({"line": line, "path": "", "code": "invalid_manifest", "message": row})
+        return
     where = {"line": line, "path": row.get("path", "")}
     try:
         source = _resolve(folder, row.get("path", ""))
         meta = _meta(row)
         upload = hash_file(source, limit=ctx.settings.max_upload_bytes)
-        document = archive_document(ctx, upload=upload, meta=meta, actor=actor)
+        document = archive_document(ctx, upload=upload, meta=meta, actor=actor, clearance=clearance)
         summary.archived.append({**where, "id": document.id, "archive_number": document.archive_number})
     except Conflict as exc:
         if exc.code != "duplicate":
@@ -89,6 +128,9 @@ def _ingest_row(ctx, folder: Path, line: int, row: dict[str, str], actor: str,  
         if exc.code in {"storage_unavailable", "database_unavailable"}:
             raise  # not the file's fault: stop, the run can be resumed
         summary.refused.append({**where, "code": exc.code, "message": exc.message})
+    except OSError as exc:  # the file itself cannot be read (permissions, a vanished disk)
+        summary.refused.append({**where, "code": "unreadable_file",
+                                "message": f"{where['path']}: {exc.strerror or exc}"})
 
 
 def _resolve(folder: Path, relative: str) -> Path:
@@ -103,21 +145,10 @@ def _resolve(folder: Path, relative: str) -> Path:
 
 
 def _meta(row: dict[str, str]) -> NewDocument:
-    when = row.get("document_date") or row.get("date") or ""
-    try:
-        document_date = date.fromisoformat(when) if when else None
-    except ValueError:
-        raise InvalidInput(f"date {when!r} is not YYYY-MM-DD", code="invalid_manifest") from None
-    secrecy = row.get("secrecy") or "3"
-    if not secrecy.isdigit():
-        raise InvalidInput(f"secrecy {secrecy!r} is not 1, 2 or 3", code="invalid_secrecy")
-    return NewDocument(
-        type=row.get("type", ""), title=row.get("title", ""), customer=row.get("customer") or None,
-        document_date=document_date, secrecy=int(secrecy),
-        tags=[t.strip() for t in row.get("tags", "").replace(";", ",").split(",") if t.strip()],
-        location=row.get("location") or None,
-        custom_fields={k: v for k, v in row.items() if k not in KNOWN and k and v},
-    )
+    fields = {**row, "document_date": row.get("document_date") or row.get("date") or ""}
+    return NewDocument.from_fields(
+        {k: v for k, v in fields.items() if k in FIELDS and k != "custom_fields"},
+        extra={k: v for k, v in row.items() if k not in KNOWN and k and v})
 
 
 def _human(data: dict) -> str:

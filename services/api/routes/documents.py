@@ -1,9 +1,8 @@
 """Documents (档案件): upload, versions, listing and content."""
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -19,10 +18,10 @@ from services.api.deps import ContainerDep, Reader, Uploader
 from services.api.multipart import Form, read_form
 from services.api.schemas import DocumentOut, Page, VersionOut
 from services.ingest import NewDocument, add_version, archive_document
+from services.ingest.metadata import FIELDS
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
-UPLOAD_FIELDS = {"file", "customer", "type", "title", "document_date", "secrecy", "tags",
-                 "location", "custom_fields"}
+UPLOAD_FIELDS = FIELDS | {"file"}
 
 
 @router.post("", status_code=201, response_model=DocumentOut,
@@ -34,13 +33,16 @@ UPLOAD_FIELDS = {"file", "customer", "type", "title", "document_date", "secrecy"
                                 "document_date": {"type": "string", "format": "date"},
                                 "secrecy": {"type": "integer", "enum": [1, 2, 3]},
                                 "tags": {"type": "string", "description": "comma-separated"},
-                                "location": {"type": "string"}}}}}}})
+                                "location": {"type": "string", "description": "box/shelf"},
+                                "custom_fields": {"type": "string",
+                                                  "description": "a JSON object"}}}}}}})
 async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> DocumentOut:
     form = await _read(request, ctx)
     try:
         meta = _new_document(form.fields)
         document = await run_in_threadpool(archive_document, ctx, upload=form.upload,
-                                           meta=meta, actor=user.username)
+                                           meta=meta, actor=user.username,
+                                           clearance=user.clearance)
     finally:
         form.upload.discard()
     return await run_in_threadpool(_reload, ctx, document.id, user)
@@ -169,45 +171,4 @@ def _new_document(fields: dict[str, str]) -> NewDocument:
     if unknown:
         raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_request",
                            detail={"allowed": sorted(UPLOAD_FIELDS)})
-    for required in ("type", "title"):
-        if not fields.get(required, "").strip():
-            raise InvalidInput(f"field {required!r} is required", code="invalid_request")
-    return NewDocument(
-        type=fields["type"].strip(),
-        title=fields["title"].strip(),
-        customer=fields.get("customer", "").strip() or None,
-        document_date=_parse_date(fields.get("document_date", "")),
-        secrecy=_parse_int("secrecy", fields.get("secrecy", "3")),
-        tags=[t.strip() for t in fields.get("tags", "").split(",") if t.strip()],
-        location=fields.get("location", "").strip() or None,
-        custom_fields=_parse_json_object(fields.get("custom_fields", "")),
-    )
-
-
-def _parse_date(value: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"document_date {value!r} is not a date (YYYY-MM-DD)",
-                           code="invalid_request") from None
-
-
-def _parse_int(name: str, value: str) -> int:
-    try:
-        return int(value.strip() or "3")
-    except ValueError:
-        raise InvalidInput(f"{name} {value!r} is not a number", code="invalid_request") from None
-
-
-def _parse_json_object(value: str) -> dict[str, Any]:
-    if not value.strip():
-        return {}
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = None
-    if not isinstance(parsed, dict):
-        raise InvalidInput("custom_fields must be a JSON object", code="invalid_request")
-    return parsed
+    return NewDocument.from_fields(fields)

@@ -1,0 +1,112 @@
+"""Files and request bodies built to hurt, or that real readers open although
+a strict parser would not: generated here so the tests can say exactly what
+each one is. The real-world counterparts live in tests/fixtures/realworld."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from tests.samples import _pdf_bytes
+
+WQY = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+def multipart(fields: dict[str, str], *, file_header: bytes | None, content: bytes,
+              boundary: str = "dangan-boundary-7MA4YWxkTrZu0gW") -> tuple[bytes, str]:
+    """A multipart/form-data body written byte by byte: ``file_header`` is the
+    file part's Content-Disposition value exactly as a client would send it."""
+    out = io.BytesIO()
+    for name, value in fields.items():
+        out.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+                  .encode() + value.encode("utf-8") + b"\r\n")
+    if file_header is not None:
+        out.write(f"--{boundary}\r\n".encode() + b"Content-Disposition: " + file_header
+                  + b"\r\nContent-Type: application/octet-stream\r\n\r\n" + content + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def raw_utf8_filename(name: str) -> bytes:
+    """As browsers, curl and requests send it: the UTF-8 bytes inside the quotes."""
+    return b'form-data; name="file"; filename="' + name.encode("utf-8") + b'"'
+
+
+def rfc5987_filename(name: str, *, fallback: str = "scan.pdf") -> bytes:
+    return (f'form-data; name="file"; filename="{fallback}"; '
+            f"filename*=UTF-8''{quote(name)}").encode("ascii")
+
+
+def make_garbled_text_layer_pdf(folder: Path, *, lines: list[str],
+                                name: str = "garbled.pdf") -> Path:
+    """A TrueType-font PDF (wqy-zenhei, subset) whose /ToUnicode entry is
+    renamed, so neither pdfium nor pypdf can map its glyphs back to Unicode:
+    both extract control characters for the Chinese text. The page still shows
+    the text, so OCR reads it. (The rename keeps every byte offset valid.)"""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "WQY" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("WQY", WQY, subfontIndex=0))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.setFont("WQY", 30)
+    y = 760.0
+    for line in lines:
+        pdf.drawString(60, y, line)
+        y -= 56
+    pdf.showPage()
+    pdf.save()
+    data = buffer.getvalue()
+    assert b"/ToUnicode" in data
+    path = folder / name
+    path.write_bytes(data.replace(b"/ToUnicode", b"/ToUnicodX"))
+    return path
+
+
+def make_broken_xref_pdf(folder: Path, *, text: str, name: str = "broken-xref.pdf") -> Path:
+    """A text PDF whose ``startxref`` points nowhere and whose objects all sit
+    14 bytes later than its cross-reference table says: readers repair it."""
+    data = _pdf_bytes(text)
+    match = re.search(rb"startxref\s+(\d+)", data)
+    assert match is not None
+    data = data[:match.start(1)] + b"999" + data[match.end(1):]
+    data = data[:9] + b"%junk-bytes!\n" + data[9:]
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def make_blank_pages_pdf(folder: Path, *, pages: int, size: tuple[float, float] = (595, 842),
+                         name: str = "blank.pdf") -> Path:
+    """``pages`` empty pages (one shared content-free page dictionary each)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(*size)
+    path = folder / name
+    with path.open("wb") as out:
+        writer.write(out)
+    return path
+
+
+def make_empty_password_pdf(folder: Path, *, text: str, name: str = "permissions-only.pdf") -> Path:
+    """Encrypted with an empty user password (only an owner password, for
+    permissions): every reader opens it without asking."""
+    from tests.samples import make_encrypted_pdf
+
+    return make_encrypted_pdf(folder, name=name, text=text, user_password="",
+                              owner_password="owner-secret")
+
+
+def make_big_png(folder: Path, *, width: int, height: int, name: str = "poster.png") -> Path:
+    """A real, white PNG of width × height (it compresses to a few hundred KB)."""
+    from PIL import Image
+
+    path = folder / name
+    Image.new("L", (width, height), 255).save(path, optimize=False)
+    return path
