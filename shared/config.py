@@ -55,7 +55,11 @@ class Settings(BaseSettings):
     archive_number_format: str = "{fonds}-{year}-{term}-{type}-{seq:05d}"
 
     max_upload_bytes: int = Field(default=200 * MIB, ge=1)
-    max_image_pixels: int = Field(default=120_000_000, ge=1)
+    max_image_pixels: int = Field(default=120_000_000, ge=1,
+                                  description="largest image (width × height) an upload may declare")
+    max_pages: int = Field(default=1000, ge=1, description="most pages one uploaded file may have")
+    max_render_pixels: int = Field(default=25_000_000, ge=1_000_000,
+                                   description="pixel budget of one rendered PDF page (OCR, preview)")
     token_hours: int = Field(default=12, ge=1)
 
     @field_validator("s3_endpoint", "s3_bucket", "database_url", "opensearch_url", mode="before")
