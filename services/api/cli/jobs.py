@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
+from typing import Callable
 
 import click
 
 from shared.bootstrap import Container
 from shared.jobs import EXTRACT, INDEX
 from shared.jobs.queue import counts
-from shared.jobs.runner import Handler, Worker
+from shared.jobs.runner import Crew, Handler, Worker
 from shared.protection import PROTECT, ProtectHandler
 from services.api.cli.common import State, emit, handles_errors, pass_state
 from services.ingest.extract import ExtractHandler
@@ -18,52 +18,88 @@ from services.ingest.ocr import OcrPool
 from services.search import IndexHandler, SearchIndex, all_documents, build_index
 
 
-def handlers(ctx: Container, index: SearchIndex, *,
-             kinds: tuple[str, ...] = (EXTRACT, INDEX, PROTECT)) -> dict[str, Handler]:
+KINDS = (EXTRACT, INDEX, PROTECT)
+LIGHT = (INDEX, PROTECT)  # quick jobs with a lane of their own: never behind an OCR backlog
+
+
+def ocr_pool(ctx: Container) -> OcrPool:
+    settings = ctx.settings
+    return OcrPool(settings.ocr_engine, settings.ocr_workers, page_seconds=settings.ocr_page_seconds)
+
+
+def handlers(ctx: Container, index: SearchIndex, *, kinds: tuple[str, ...] = KINDS,
+             ocr: OcrPool | None = None) -> dict[str, Handler]:
     """The job handlers of this deployment, by kind."""
     available: dict[str, Handler] = {}
     if PROTECT in kinds:
         available[PROTECT] = ProtectHandler()
     if EXTRACT in kinds:
-        available[EXTRACT] = ExtractHandler(OcrPool(ctx.settings.ocr_engine, ctx.settings.ocr_workers))
+        available[EXTRACT] = ExtractHandler(ocr or ocr_pool(ctx))
     if INDEX in kinds:
         available[INDEX] = IndexHandler(index)
     return available
 
 
-def start_workers(ctx: Container, index: SearchIndex, count: int) -> tuple[threading.Event, list]:
-    stop = threading.Event()
-    threads = []
-    for n in range(count):
-        worker = Worker(ctx, handlers(ctx, index), lease_seconds=ctx.settings.job_lease_seconds)
-        thread = threading.Thread(target=worker.run_forever, args=(stop,), name=f"worker-{n}",
-                                  daemon=True)
-        thread.start()
-        threads.append(thread)
-    return stop, threads
+def start_workers(ctx: Container, index: SearchIndex, *, extractors: int,
+                  kinds: tuple[str, ...] = KINDS) -> Crew:
+    """Two lanes: ``extractors`` threads for extraction, each with its OCR
+    pool, and one thread for the light kinds. None at all when ``extractors``
+    is 0 (an API replica whose jobs run in `dangan worker` processes)."""
+    crew = Crew(grace_seconds=ctx.settings.shutdown_seconds)
+    lease = ctx.settings.job_lease_seconds
+    if extractors == 0:
+        return crew
+    if EXTRACT in kinds:
+        for n in range(extractors):
+            pool = ocr_pool(ctx)
+            crew.add(Worker(ctx, handlers(ctx, index, kinds=(EXTRACT,), ocr=pool),
+                            lease_seconds=lease), name=f"extract-{n}", close=pool.close)
+    light = tuple(kind for kind in LIGHT if kind in kinds)
+    if light:
+        crew.add(Worker(ctx, handlers(ctx, index, kinds=light), lease_seconds=lease,
+                        poll_seconds=0.5), name="light")
+    crew.start()
+    return crew
 
 
 @click.command()
 @click.option("--drain", is_flag=True, help="Run until no job is left, then exit.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice([EXTRACT, INDEX, PROTECT]),
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
               help="Only these kinds of job (default: all).")
 @pass_state
 @handles_errors
 def worker(state: State, drain: bool, kinds: tuple[str, ...]) -> None:
-    """Run extraction and indexing jobs (any number, on any machine sharing the database)."""
+    """Run extraction, indexing and protection jobs (any number of these
+    processes, on any machine sharing the database): one thread extracts,
+    another indexes and protects, so those never wait behind OCR. SIGTERM or
+    SIGINT stops it; a job still running after DANGAN_SHUTDOWN_SECONDS is
+    released for another worker."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = state.container
     index = build_index(ctx.settings)
-    runner = Worker(ctx, handlers(ctx, index, kinds=kinds or (EXTRACT, INDEX, PROTECT)),
-                    lease_seconds=ctx.settings.job_lease_seconds)
+    kinds = kinds or KINDS
     if drain:
-        done = runner.drain()
+        pool = ocr_pool(ctx) if EXTRACT in kinds else None
+        try:
+            done = Worker(ctx, handlers(ctx, index, kinds=kinds, ocr=pool),
+                          lease_seconds=ctx.settings.job_lease_seconds).drain()
+        finally:
+            if pool is not None:
+                pool.close()
         emit(state, {"jobs_run": done}, f"ran {done} jobs")
         return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    runner.run_forever(stop)
+    crew = start_workers(ctx, index, extractors=1, kinds=kinds)
+    on_signal(crew.stop_claiming)
+    try:
+        crew.wait()
+    finally:
+        crew.shutdown()
+
+
+def on_signal(stop: Callable[[], None]) -> None:
+    """SIGTERM and SIGINT begin a graceful stop (call from the main thread)."""
+    signal.signal(signal.SIGTERM, lambda *_: stop())
+    signal.signal(signal.SIGINT, lambda *_: stop())
 
 
 @click.command()

@@ -14,7 +14,7 @@ from services.api.cli.check import check
 from services.api.cli.customers import customers
 from services.api.cli.destruction import destruction
 from services.api.cli.ingest import ingest
-from services.api.cli.jobs import jobs_status, reindex, start_workers, worker
+from services.api.cli.jobs import jobs_status, on_signal, reindex, start_workers, worker
 from services.api.cli.retention import holds, retention
 from services.api.cli.search import search
 from services.api.cli.users import users
@@ -55,17 +55,23 @@ def serve(host: str | None, port: int | None) -> None:
 
     index = build_index(settings)
     app = create_app(settings, container=container, index=index)
-    stop, threads = start_workers(container, index, settings.workers)
-    threads.append(daily_sweep(container, stop))
+    crew = start_workers(container, index, extractors=settings.workers)
+    daily_sweep(container, crew.stopping)
+    # uvicorn restores these handlers and re-raises the signal once it has
+    # stopped: SIGTERM must then reach this handler, not end the process
+    # before the workers are stopped below
+    on_signal(crew.stop_claiming)
+    server = _server(uvicorn.Config(app, host=host or settings.host, port=port or settings.port,
+                                    log_level="info",
+                                    timeout_graceful_shutdown=max(1, int(settings.shutdown_seconds))),
+                     on_exit=crew.stop_claiming)
     where = f"http://{host or settings.host}:{port or settings.port}"
     click.echo(f"Dangan serving on {where}  (API docs: {where}/docs; data: {settings.home.resolve()})",
                err=True)
     try:
-        uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+        server.run()
     finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        crew.shutdown()
 
 
 @cli.command()
@@ -93,6 +99,19 @@ cli.add_command(check)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(stats)
+
+
+def _server(config, *, on_exit):  # type: ignore[no-untyped-def]
+    """uvicorn's server, telling the workers to stop claiming the moment it is
+    told to exit: both then stop within DANGAN_SHUTDOWN_SECONDS, not one after the other."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame):  # type: ignore[no-untyped-def]
+            on_exit()
+            super().handle_exit(sig, frame)
+
+    return Server(config)
 
 
 def daily_sweep(container, stop):  # type: ignore[no-untyped-def]
