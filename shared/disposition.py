@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared import audit
+from shared.domain.keys import preview_key
 from shared.db.models import (
     DestructionCertificate, DestructionItem, DestructionList, Document, PageText, User)
 from shared.domain.authority import approver_for, may_approve
@@ -207,8 +208,10 @@ def _renew(session: Session, *, list_id: int, token: str, release: bool = False)
 
 
 def objects_of(document: Document) -> list[str]:
+    """Every object a document has or may have had: each version's bytes and
+    its preview (by its name, since a crashed extraction may not have recorded it)."""
     keys = [v.object_key for v in document.versions]
-    return keys + [v.preview_key for v in document.versions if v.preview_key]
+    return keys + [preview_key(document.id, v.number) for v in document.versions]
 
 
 def record_destruction(session: Session, *, item_id: int, reference: str) -> DestructionCertificate:

@@ -21,6 +21,7 @@ from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion
 from shared.documents import NO_CUSTOMER, find_duplicate, get_document
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
 from shared.domain.errors import Conflict
+from shared.domain.keys import version_key
 from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus
 from shared.domain.retention import compute_retain_until
 from shared.jobs.queue import EXTRACT, INDEX, enqueue
@@ -85,7 +86,7 @@ def add_version(ctx: Container, *, document_id: str, upload: Upload, actor: str)
 def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Upload,
                        inspection: Inspection, scope: str,
                        record: Callable[[Session, str, str | None], T]) -> T:
-    key = f"documents/{document_id}/v{number}-{upload.sha256}"
+    key = version_key(document_id, number, upload.sha256)
     with ctx.transaction() as session:
         session.add(PendingObject(key=key, owner=process_name()))
     try:

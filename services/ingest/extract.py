@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from shared.bootstrap import Container
 from shared.db.models import Document, DocumentVersion, PageText
 from shared.domain.errors import NotFound, PermanentFailure
+from shared.domain.keys import preview_key
 from shared.domain.model import ExtractionState
 from shared.jobs.queue import EXTRACT, INDEX, Claimed, enqueue
 from services.ingest.ocr import OcrFailed, OcrPool
@@ -152,10 +153,6 @@ def _download(ctx: Container, target: _Target, path: Path) -> Path:
         for chunk in ctx.store.iter_chunks(target.key, version_id=target.object_version):
             out.write(chunk)
     return path
-
-
-def preview_key(document_id: str, number: int) -> str:
-    return f"previews/{document_id}/v{number}.jpg"
 
 
 def _store_preview(ctx: Container, source: Path, target: _Target, workdir: Path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -12,12 +13,13 @@ from sqlalchemy import select
 
 from shared import audit
 from shared.bootstrap import Container
-from shared.db.models import Document, DocumentVersion
+from shared.db.models import Document, DocumentVersion, PendingObject
 from shared.domain.errors import DanganError
 from shared.domain.model import SECRECY_LEVELS, DocumentStatus
 from shared.storage.s3 import S3Store
 from services.ingest.inspect import inspect_file
-from services.ingest.spool import work_dir
+from services.ingest.recovery import abandoned
+from services.ingest.spool import leftovers, work_dir
 
 BATCH = 500
 
@@ -118,9 +120,43 @@ def check_records(ctx: Container) -> list[Finding]:
 
 
 def check_orphans(ctx: Container, known_keys: set[str]) -> list[Finding]:
-    """Objects in the store that no live version records."""
-    return [Finding("integrity", key, "an object in storage that no document records")
-            for key in ctx.store.keys("documents/") if key not in known_keys]
+    """Objects in the store that no live version records (an upload still being
+    written is not one), and previews of versions that are gone."""
+    with ctx.uow() as uow:
+        writing = set(uow.session.scalars(select(PendingObject.key)))
+        previews = set(uow.session.scalars(select(DocumentVersion.preview_key).join(Document).where(
+            Document.status != DocumentStatus.DESTROYED, DocumentVersion.preview_key.is_not(None))))
+    found = [Finding("integrity", key, "an object in storage that no document records")
+             for key in ctx.store.keys("documents/") if key not in known_keys | writing]
+    extracting = _in_progress(ctx)
+    found += [Finding("integrity", key, "a preview of no live version")
+              for key in ctx.store.keys("previews/") if key not in previews
+              and _preview_owner(key) not in extracting]
+    return found
+
+
+def _preview_owner(key: str) -> str:
+    return key.split("/")[1] if key.count("/") >= 2 else ""
+
+
+def _in_progress(ctx: Container) -> set[str]:
+    """Documents whose extraction has not ended: their preview may not be recorded yet."""
+    with ctx.uow() as uow:
+        return set(uow.session.scalars(select(DocumentVersion.document_id).join(Document).where(
+            Document.status != DocumentStatus.DESTROYED,
+            DocumentVersion.extraction_state == "pending")))
+
+
+def check_leftovers(ctx: Container) -> list[Finding]:
+    """What a crashed process left and the next start did not (or could not) remove."""
+    now = datetime.now(timezone.utc)
+    found = [Finding("integrity", str(path), "left in the spool by a process that no longer runs")
+             for path in leftovers(ctx.settings.spool_dir)]
+    with ctx.uow() as uow:
+        found += [Finding("integrity", row.key, "written by a process that stopped before "
+                          "recording it (removed at the next start)")
+                  for row in uow.session.scalars(select(PendingObject)) if abandoned(row, now=now)]
+    return found
 
 
 def check_index(ctx: Container, index_ids: set[str]) -> list[Finding]:
@@ -143,6 +179,7 @@ def check_archive(ctx: Container, *, index_ids: set[str] | None,
         found += check_version(ctx, version, lock=True)
         progress(version.archive_number)
     found += check_orphans(ctx, keys)
+    found += check_leftovers(ctx)
     if index_ids is not None:
         found += check_index(ctx, index_ids)
     return found

@@ -88,20 +88,24 @@ def work_dir(root: Path) -> Path:
     return folder
 
 
-def remove_leftovers(root: Path) -> list[Path]:
-    """Remove the spool folders of processes of this host that no longer run
-    (uploads cut off and extraction copies of a killed server or worker), and
-    loose files of older versions. The paths that could not be removed."""
+def leftovers(root: Path) -> list[Path]:
+    """Spool folders of processes of this host that no longer run (uploads cut
+    off, extraction copies of a killed server or worker) and loose files."""
     if not root.exists():
         return []
-    host = socket.gethostname()
-    stuck: list[Path] = []
+    found = []
     for entry in root.iterdir():
         owner, _, pid = entry.name.rpartition("-")
-        if entry.is_dir() and owner == host and pid.isdigit() and _running(int(pid)):
-            continue
-        if entry.is_dir() and owner != host and pid.isdigit():
-            continue  # another machine's folder on a shared disk: its own start cleans it
+        if entry.is_dir() and pid.isdigit() and not owner_gone(entry.name):
+            continue  # ours, a live neighbour's, or another machine's on a shared disk
+        found.append(entry)
+    return found
+
+
+def remove_leftovers(root: Path) -> list[Path]:
+    """Remove ``leftovers(root)``; the paths that could not be removed."""
+    stuck: list[Path] = []
+    for entry in leftovers(root):
         try:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         except OSError:
