@@ -299,7 +299,7 @@ def test_a_second_execution_of_a_list_under_way_is_refused(
         thread.start()
     first = answers.get(timeout=60)  # the other one cannot finish while the gate is shut
     assert error(first) == (409, "execution_in_progress")
-    assert store.entered.is_set() and not store.destroyed
+    assert store.entered.wait(60) and not store.destroyed  # the winner waits at its first deletion
     store.proceed.set()
     second = answers.get(timeout=60)
     for thread in threads:
