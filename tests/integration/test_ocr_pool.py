@@ -5,14 +5,16 @@ Needs the tesseract-ocr and tesseract-ocr-chi-sim Debian packages."""
 from __future__ import annotations
 
 import os
+import random
 import threading
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from services.ingest.ocr import OcrFailed, OcrPool, OcrStopped
 from tests.processes import alive, describe, descendants, wait_for, wait_gone
-from tests.samples import make_png, render_page
+from tests.samples import make_png
 
 TEXT = "合同 甲方 乙方 Lease contract"
 
@@ -22,10 +24,13 @@ def pages(folder: Path, count: int) -> list[Path]:
             for n in range(1, count + 1)]
 
 
-def big_page(folder: Path) -> Path:
-    """An A4 page at 300 dpi: a few seconds of tesseract on this machine."""
+def slow_page(folder: Path) -> Path:
+    """Black-and-white noise: tens of seconds of tesseract for one page."""
     path = folder / "page-00001.png"
-    render_page(f"{TEXT}\n" * 20, size=(2480, 3508), seed=7).save(path)
+    rng = random.Random(1)
+    size = (1000, 1400)
+    noise = Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
+    noise.point(lambda v: 0 if v < 128 else 255).save(path)
     return path
 
 
@@ -54,7 +59,7 @@ def in_background(call):  # type: ignore[no-untyped-def]
 
 
 def test_a_page_over_its_time_is_abandoned_named_with_its_processes(tmp_path: Path) -> None:
-    scans = [big_page(tmp_path), *pages(tmp_path / "more", 1)]
+    scans = [slow_page(tmp_path), *pages(tmp_path / "more", 1)]
     pool = OcrPool("tesseract", 1)
     try:
         pool.recognise(scans[1:])  # processes started: the clock is the page's alone
