@@ -106,6 +106,25 @@ def test_a_worker_killed_outright_leaves_no_ocr_process(
         assert wait_gone(before, 5) == [], describe(alive(before))
 
 
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_worker_stops_within_its_bound_and_gives_its_job_back(
+        container: Container, clerk: httpx.Client, tmp_path: Path, stop: signal.Signals) -> None:
+    upload_scan(clerk, tmp_path)
+    with dangan(container, tmp_path, "worker") as worker:
+        wait_for_ocr(worker, tmp_path)
+        before = descendants(worker.pid)
+
+        worker.send_signal(stop)
+        asked = time.monotonic()
+        worker.wait(timeout=GRACE + 10)
+
+        assert time.monotonic() - asked < GRACE + 6, (tmp_path / "worker.log").read_text()
+        assert worker.returncode == 0, (tmp_path / "worker.log").read_text()
+        assert wait_gone(before, 5) == [], describe(alive(before))
+    (extract,) = jobs(container, "extract")
+    assert (extract.state, extract.attempts, extract.locked_by) == ("queued", 0, None)
+
+
 def test_serve_stops_on_sigterm_within_its_bound_leaving_no_process(
         container: Container, tmp_path: Path) -> None:
     make_user(container, "clerk1")
