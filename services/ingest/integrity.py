@@ -151,7 +151,8 @@ def check_leftovers(ctx: Container) -> list[Finding]:
     """What a crashed process left and the next start did not (or could not) remove."""
     now = datetime.now(timezone.utc)
     found = [Finding("integrity", str(path), "left in the spool by a process that no longer runs")
-             for path in leftovers(ctx.settings.spool_dir)]
+             for path in leftovers(ctx.settings.spool_dir)
+             if path.is_file() or any(p.is_file() for p in path.rglob("*"))]
     with ctx.uow() as uow:
         found += [Finding("integrity", row.key, "written by a process that stopped before "
                           "recording it (removed at the next start)")

@@ -4,7 +4,10 @@ the next one starts (SPEC §5: a refused or failed upload leaves nothing).
 - spool folders of processes of this host that no longer run (uploads cut off
   mid-body, extraction copies of whole documents);
 - objects written by a process that died before their row committed
-  (``pending_objects``), with their unfinished partial writes.
+  (``pending_objects``), with their unfinished partial writes;
+- the leases of jobs a dead process of this host held: they are taken again
+  at once instead of after the lease (the attempt still counts, so a file
+  that kills its worker is parked in the end, not retried forever).
 What cannot be removed is returned, and ``dangan check`` reports it."""
 from __future__ import annotations
 
@@ -12,10 +15,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from shared.bootstrap import Container
-from shared.db.models import DocumentVersion, PendingObject
+from shared.db.models import DocumentVersion, Job, PendingObject
+from shared.jobs.queue import RUNNING
 from services.ingest.spool import owner_gone, remove_leftovers
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,20 @@ FOREIGN_GRACE = timedelta(hours=6)
 class Recovery:
     removed_objects: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    released_jobs: int = 0
+
+
+def _expire_dead_leases(ctx: Container, now: datetime) -> int:
+    """Worker names are ``<host>:<pid>:<n>``: those of dead processes here lose their lease."""
+    with ctx.transaction() as session:
+        holders = set(session.scalars(select(Job.locked_by).where(
+            Job.state == RUNNING, Job.locked_by.is_not(None))))
+        dead = [h for h in holders if h and owner_gone("-".join(h.split(":")[:2]))]
+        if not dead:
+            return 0
+        result = session.execute(update(Job).where(Job.state == RUNNING, Job.locked_by.in_(dead))
+                                 .values(lease_until=now - timedelta(seconds=1)))
+        return result.rowcount or 0
 
 
 def abandoned(row: PendingObject, *, now: datetime) -> bool:
@@ -43,6 +61,7 @@ def recover(ctx: Container) -> Recovery:
     for key, gone in rows:
         if gone:
             _remove(ctx, key, found)
+    found.released_jobs = _expire_dead_leases(ctx, now)
     if found.removed_objects:
         log.warning("removed %d objects a crashed process wrote without a record: %s",
                     len(found.removed_objects), ", ".join(found.removed_objects))

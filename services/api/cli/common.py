@@ -114,3 +114,12 @@ def acting(session, actor: str | None, action) -> str:  # type: ignore[no-untype
 as_user = click.option("--as", "actor", envvar="DANGAN_USER", default=None, metavar="USER",
                        help="Act as USER, held to that role's permissions "
                             "(default: $DANGAN_USER, else the local operator).")
+
+
+def report_recovery(found) -> None:  # type: ignore[no-untyped-def]
+    """Say what a crashed process had left and this start removed, or could not."""
+    if found.removed_objects:
+        click.echo(f"removed {len(found.removed_objects)} objects a crashed process wrote "
+                   "without a record", err=True)
+    for problem in found.problems:
+        click.echo(f"warning: {problem}", err=True)

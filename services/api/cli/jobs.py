@@ -12,8 +12,9 @@ from shared.jobs import EXTRACT, INDEX
 from shared.jobs.queue import counts
 from shared.jobs.runner import Crew, Handler, Worker
 from shared.protection import PROTECT, ProtectHandler
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from services.api.cli.common import State, emit, handles_errors, pass_state, report_recovery
 from services.ingest.extract import ExtractHandler
+from services.ingest.recovery import recover
 from services.ingest.ocr import OcrPool
 from services.search import IndexHandler, SearchIndex, all_documents, build_index
 
@@ -76,6 +77,7 @@ def worker(state: State, drain: bool, kinds: tuple[str, ...]) -> None:
     released for another worker."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = state.container
+    report_recovery(recover(ctx))
     index = build_index(ctx.settings)
     kinds = kinds or KINDS
     if drain:

@@ -5,7 +5,7 @@ import logging
 
 import click
 
-from services.api.cli.common import State, handles_errors, load_settings
+from services.api.cli.common import State, handles_errors, load_settings, report_recovery
 from services.api.cli.access import access
 from services.api.cli.audit import audit
 from services.api.cli.backup import backup, restore
@@ -42,10 +42,12 @@ def serve(host: str | None, port: int | None) -> None:
     from services.api.app import create_app
     from shared.accounts import count_users
     from shared.bootstrap import build
+    from services.ingest.recovery import recover
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     container = build(settings)
+    report_recovery(recover(container))
     with container.uow() as uow:
         if count_users(uow.session) == 0:
             click.echo("No users yet. Create the first administrator with:\n"
@@ -132,3 +134,4 @@ def daily_sweep(container, stop):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     cli()
+
