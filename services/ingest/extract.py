@@ -84,8 +84,8 @@ class ExtractHandler:
         texts: list[tuple[int, str, str]] = []
         batch: list[Page] = []
         for page in split_pages(source, mime, workdir, first=first, last=last, budget=budget):
-            if page.text is not None:
-                texts.append((page.number, page.source, page.text))
+            if page.image is None:
+                texts.append((page.number, page.source, page.text or ""))
                 continue
             batch.append(page)
             if len(batch) >= BATCH:
@@ -106,7 +106,7 @@ class ExtractHandler:
         for page in pages:
             if page.image:
                 page.image.unlink(missing_ok=True)
-        return [(p.number, "ocr" if text is not None else "unreadable", text or "")
+        return [(p.number, _source(p, text), "\n".join(t for t in (p.text, text) if t))
                 for p, text in zip(pages, results)]
 
     def _ocr_one(self, page: Page) -> str | None:
@@ -123,6 +123,12 @@ class ExtractHandler:
             version.extraction_error = error
             # still found by its title, customer, type and dates, with its state
             enqueue(session, kind=INDEX, payload={"document_id": version.document_id})
+
+
+def _source(page: Page, ocr_text: str | None) -> str:
+    if ocr_text is None:
+        return "text_layer" if page.text else "unreadable"
+    return page.source if page.text else "ocr"
 
 
 def _target(ctx: Container, job: Claimed) -> _Target | None:

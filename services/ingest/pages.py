@@ -73,11 +73,18 @@ def _pdf_pages(path: Path, workdir: Path, first: int, last: int, budget: Budget)
             if score >= TRUSTED:
                 yield Page(number, text=text)
                 continue
+            # a few clean characters ("あいうえお", a page number on a scan): kept, and
+            # the page is OCRed as well, for whatever else it shows
+            short, short_score = better([text, fallback.text(index)], min_chars=1)
             image = fallback.single_scan(index, budget.render_pixels)
             if image is None:
                 with PDFIUM_LOCK:
                     image = render_page(document, index, dpi=OCR_DPI, max_pixels=budget.render_pixels)
-            yield _to_ocr(image, number, workdir)
+            page = _to_ocr(image, number, workdir)
+            if short_score >= TRUSTED:
+                page.text = short
+                page.source = "text_layer+ocr" if page.image is not None else "text_layer"
+            yield page
 
 
 class _PypdfPages:

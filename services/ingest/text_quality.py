@@ -61,9 +61,9 @@ def _is_garbage(char: str) -> bool:
     return char == "\ufffd" or unicodedata.category(char) in ("Co", "Cn", "Cs", "Cc", "Cf")
 
 
-def quality(text: str) -> float:
+def quality(text: str, *, min_chars: int = MIN_CHARS) -> float:
     chars = [c for c in text if not c.isspace()]
-    if len(chars) < MIN_CHARS:
+    if len(chars) < max(1, min_chars):
         return 0.0
     n = len(chars)
     garbage = sum(_is_garbage(c) for c in chars)
@@ -99,11 +99,11 @@ def _implausible_latin_penalty(text: str) -> float:
     return penalty
 
 
-def better(candidates: list[str]) -> tuple[str, float]:
+def better(candidates: list[str], *, min_chars: int = MIN_CHARS) -> tuple[str, float]:
     """The best-scoring text of the candidates (the first on a tie) and its score."""
     best, best_score = "", -1.0
     for text in candidates:
-        score = quality(text)
+        score = quality(text, min_chars=min_chars)
         if score > best_score + 0.02:
             best, best_score = text, score
     return best, max(best_score, 0.0)
