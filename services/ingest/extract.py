@@ -32,8 +32,8 @@ from services.ingest.spool import work_dir
 
 log = logging.getLogger(__name__)
 BATCH = 8  # pages held on disk at a time while OCR runs
-SLICE_PAGES = 32  # most pages one job works before the next slice is queued
-SLICE_SECONDS = 60.0  # and most time (checked between OCR batches)
+SLICE_PAGES = 8  # most pages one job works before the next slice is queued (one OCR batch)
+SLICE_SECONDS = 20.0  # and most time (checked between OCR batches)
 # what the readers raise for a file they cannot decode: the same on every attempt
 UNREADABLE = (pdfium.PdfiumError, UnidentifiedImageError, Image.DecompressionBombError)
 
