@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from html import escape
 
-from services.search.analysis import CJK_CLASS, is_cjk, tokens
+from services.search.analysis import CJK_CLASS, is_cjk, normalise, tokens
 from services.search.query import Clause
 
 CONTEXT = 40
@@ -17,11 +17,16 @@ MAX_SNIPPETS = 3
 def spans(text: str, clauses: tuple[Clause, ...]) -> list[tuple[int, int]]:
     """(start, end) offsets in ``text`` of every match of a required clause.
 
-    A regular expression rebuilt from the clause's terms finds matches at C
-    speed; only if it finds none (text that folds unusually, e.g. full-width
-    letters) are the tokens compared one by one."""
+    The clause's terms are NFKC-normalised, so they are looked for in the
+    normalised text, and what is found is mapped back to the original. A
+    regular expression rebuilt from the terms finds matches at C speed; only if
+    it finds none (text that folds unusually, e.g. ß against ss) are the tokens
+    compared one by one."""
     wanted = [c for c in clauses if not c.exclude]
-    found = [(m.start(), m.end()) for c in wanted for m in _pattern(c.terms).finditer(text)]
+    norm = normalise(text)
+    found = [(m.start(), m.end()) for c in wanted for m in _pattern(c.terms).finditer(norm.text)]
+    if norm.pieces:
+        found = [(norm.original_start(start), norm.original_end(end)) for start, end in found]
     return sorted(found) if found or not wanted else _token_spans(text, wanted)
 
 

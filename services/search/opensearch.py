@@ -1,6 +1,14 @@
 """OpenSearch adapter (production): CJK bigram analysis, keyword fields for
 filters, an alias so a rebuild switches atomically, bulk writes, exact totals,
-and search_after for pages past the result window."""
+and search_after for pages past the result window.
+
+What is searched is the field ``all``, which this adapter fills with the NFKC
+text of the title, archive number, tags and text (services.search.analysis
+normalises, as for the embedded engine), and queries are sent normalised too:
+both engines find compatibility forms by the ordinary characters. The original
+title and text stay in the source, for hits and highlights. (An index made
+before ``all`` was sent also copies the originals into it, which matches the
+same; ``dangan reindex`` makes it the current kind.)"""
 from __future__ import annotations
 
 import time
@@ -12,6 +20,7 @@ from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError, OpenSearchException
 
 from shared.domain.errors import SearchUnavailable
+from services.search.analysis import normalise
 from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
 from services.search.highlight import snippets
 from services.search.query import Clause
@@ -22,11 +31,11 @@ ANALYSIS = {"analyzer": {"cjk_text": {
 KEYWORDS = ("id", "archive_number", "customer", "type", "term", "status", "tags")
 MAPPINGS = {
     "dynamic": "strict",
+    "_source": {"excludes": ["all"]},  # derived from the rest; kept out of the stored source
     "properties": {
-        **{name: {"type": "keyword", "copy_to": "all"} if name in ("archive_number", "tags")
-           else {"type": "keyword"} for name in KEYWORDS},
-        "title": {"type": "text", "analyzer": "cjk_text", "copy_to": "all"},
-        "text": {"type": "text", "analyzer": "cjk_text", "copy_to": "all"},
+        **{name: {"type": "keyword"} for name in KEYWORDS},
+        "title": {"type": "text", "index": False},
+        "text": {"type": "text", "index": False},
         "all": {"type": "text", "analyzer": "cjk_text"},
         "year": {"type": "integer"},
         "document_date": {"type": "date", "format": "strict_date"},
@@ -61,8 +70,10 @@ class OpenSearchIndex(SearchIndex):
     # -- writing ----------------------------------------------------------
     @staticmethod
     def _source(doc: IndexedDocument) -> dict[str, Any]:
+        searched = (doc.title, doc.archive_number, *doc.tags, doc.text)
         return {"id": doc.id, "archive_number": doc.archive_number, "title": doc.title,
-                "text": doc.text, "customer": doc.customer or "", "type": doc.type,
+                "text": doc.text, "all": [normalise(value).text for value in searched],
+                "customer": doc.customer or "", "type": doc.type,
                 "term": doc.term, "status": doc.status, "tags": list(doc.tags),
                 "year": doc.year or 0, "secrecy": doc.secrecy, "restricted": doc.restricted,
                 "document_date": doc.document_date.isoformat() if doc.document_date else None}
@@ -180,7 +191,7 @@ class OpenSearchIndex(SearchIndex):
 
 
 def _phrase(clause: Clause) -> dict[str, Any]:
-    return {"match_phrase": {"all": {"query": clause.raw}}}
+    return {"match_phrase": {"all": {"query": normalise(clause.raw).text}}}
 
 
 def _facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:

@@ -195,3 +195,48 @@ def test_resident_ids_are_masked_on_request(index: SearchIndex) -> None:
     assert "110105********002X" in masked.hits[0].highlights[0]
     plain = index.search(SearchQuery(clauses=parse("担保人"), clearance=1))
     assert "11010519491231002X" in plain.hits[0].highlights[0]
+
+
+# compatibility forms, spelled out: they look like the ordinary characters
+KANGXI_ONE, KANGXI_GOLD = "\u2f00", "\u2fa6"  # ⼀ ⾦ (Kangxi radicals) for 一 金
+COMPAT_GOLD = "\uf90a"  # 金 (a CJK compatibility ideograph) for 金
+STOCK = "\u3231"  # ㈱, which NFKC spells (株)
+FULL_WIDTH_ABC = "\uff21\uff22\uff23"  # ＡＢＣ
+
+
+@pytest.fixture
+def compatibility(index: SearchIndex) -> SearchIndex:
+    index.upsert([
+        doc("00021", f"{KANGXI_ONE}つの箱 {KANGXI_GOLD}額 {FULL_WIDTH_ABC}商事 厦门{STOCK}鹭洲贸易"),
+        doc("00022", f"{COMPAT_GOLD}額 合計"),
+        doc("00023", "一つの箱 金額 ABC 株式会社", title="普通字"),
+    ])
+    return index
+
+
+def test_compatibility_forms_are_found_by_the_ordinary_characters(compatibility: SearchIndex) -> None:
+    assert ids(compatibility, "一つ") == ["00021", "00023"]
+    assert ids(compatibility, "金額") == ["00021", "00022", "00023"]
+    assert ids(compatibility, "abc") == ["00021", "00023"]
+    assert ids(compatibility, "株") == ["00021"]
+    assert ids(compatibility, '"abc 商事"') == ["00021"]
+
+
+def test_ordinary_characters_are_found_by_compatibility_forms(compatibility: SearchIndex) -> None:
+    assert ids(compatibility, f"{KANGXI_ONE}つ") == ["00021", "00023"]
+    assert ids(compatibility, f"{KANGXI_GOLD}額") == ["00021", "00022", "00023"]
+    assert ids(compatibility, f"{COMPAT_GOLD}額 -{FULL_WIDTH_ABC}") == ["00022"]
+    assert ids(compatibility, "ａｂｃ") == ["00021", "00023"]  # full-width lower case
+
+
+def test_highlights_mark_the_original_compatibility_characters(compatibility: SearchIndex) -> None:
+    def highlight(q: str) -> str:
+        result = compatibility.search(SearchQuery(clauses=parse(q), clearance=1))
+        hit = next(h for h in result.hits if h.id == "00021")
+        return " ".join(hit.highlights)
+
+    assert f"<em>{KANGXI_GOLD}額</em>" in highlight("金額")
+    assert f"<em>{FULL_WIDTH_ABC}</em>商事" in highlight("abc")
+    assert f"厦门<em>{STOCK}</em>鹭洲" in highlight("株")
+    # ㈱ is three characters once normalised: what follows it is still marked where it stands
+    assert f"厦门{STOCK}<em>鹭洲贸易</em>" in highlight("鹭洲贸易")

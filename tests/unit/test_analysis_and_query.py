@@ -67,3 +67,45 @@ def test_fast_highlight_spans_agree_with_the_tokens(query: str) -> None:
     clauses = parse(query)
     assert spans(text, clauses) == _token_spans(text, list(clauses))
     assert spans(text, clauses)
+
+
+def test_compatibility_forms_are_analysed_as_the_ordinary_characters() -> None:
+    # Kangxi radicals, a compatibility ideograph, full-width Latin, an enclosed form
+    assert terms("\u2f00つ \u2fa6額 \uf90a額 ＡＢＣ \u3231") == terms("一つ 金額 金額 abc (株)")
+    assert terms("\u2f00つ") == ["一つ"]  # no longer dropped as a symbol
+
+
+def test_tokens_of_normalised_text_point_into_the_original() -> None:
+    text = "厦门\u3231鹭洲 ＡＢＣ \u2f00つ"  # ㈱ grows to (株): everything after it shifts
+    assert [(t.text, text[t.start:t.end]) for t in tokens(text)] == [
+        ("厦门", "厦门"), ("株", "\u3231"), ("鹭洲", "鹭洲"), ("abc", "ＡＢＣ"), ("一つ", "\u2f00つ")]
+
+
+@pytest.mark.parametrize("text", ["㈱鹭洲", "ｶﾞｷﾞｸﾞ", "cafe\u0301 Ｃａｆé", "ﬁle ①② Ⅻ", "\u1100\u1161\u11a8",
+                                  "e\u0323\u0301 \u09c7\u09be", "\U0002f800\u2f00\uf90a", "平常的文字"])
+def test_normalise_is_nfkc_and_maps_back_to_the_original(text: str) -> None:
+    import unicodedata
+
+    from services.search.analysis import normalise
+
+    norm = normalise(text)
+    assert norm.text == unicodedata.normalize("NFKC", text)
+    for i in range(len(norm.text)):
+        start, end = norm.original_start(i), norm.original_end(i + 1)
+        assert unicodedata.normalize("NFKC", text[start:end]).find(norm.text[i]) >= 0
+
+
+def test_snippets_mark_the_original_characters_of_a_normalised_match() -> None:
+    text = "厦门\u3231鹭洲贸易 签订 \u2fa6額 ＡＢＣ"
+    assert snippets(text, parse("鹭洲 金額 abc")) == [
+        "厦门\u3231<em>鹭洲</em>贸易 签订 <em>\u2fa6額</em> <em>ＡＢＣ</em>"]
+
+
+@pytest.mark.parametrize("query", ["株", "鹭洲贸易", "金額", "abc", '"abc 商事"', "一つ"])
+def test_fast_highlight_spans_agree_with_the_tokens_of_normalised_text(query: str) -> None:
+    from services.search.highlight import _token_spans, spans
+
+    text = "厦门\u3231鹭洲贸易 \u2fa6額 ＡＢＣ商事 \u2f00つの箱 ㍻ ｶﾞｽ"
+    clauses = parse(query)
+    assert spans(text, clauses) == _token_spans(text, list(clauses))
+    assert spans(text, clauses)
