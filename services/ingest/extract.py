@@ -31,9 +31,10 @@ from services.ingest.pages import Budget, Page, count_pages, preview, split_page
 from services.ingest.spool import work_dir
 
 log = logging.getLogger(__name__)
-BATCH = 8  # pages held on disk at a time while OCR runs
-SLICE_PAGES = 8  # most pages one job works before the next slice is queued (one OCR batch)
-SLICE_SECONDS = 20.0  # and most time (checked between OCR batches)
+# A slice is one round of the OCR pool (a page per process, at least 2): the
+# longest another document waits for the lane is then about one page's OCR.
+MIN_SLICE_PAGES = 2
+SLICE_SECONDS = 20.0  # and at most this long (checked between OCR rounds)
 # what the readers raise for a file they cannot decode: the same on every attempt
 UNREADABLE = (pdfium.PdfiumError, UnidentifiedImageError, Image.DecompressionBombError)
 
@@ -53,6 +54,7 @@ class ExtractHandler:
 
     def __init__(self, ocr: OcrPool) -> None:
         self.ocr = ocr
+        self.slice_pages = max(MIN_SLICE_PAGES, ocr.workers)
 
     def run(self, ctx: Container, job: Claimed) -> None:
         target = _target(ctx, job)
@@ -63,9 +65,9 @@ class ExtractHandler:
                         image_pixels=ctx.settings.max_image_pixels)
         workdir = Path(tempfile.mkdtemp(prefix="extract-", dir=work_dir(ctx.settings.spool_dir)))
         try:
-            source = _download(ctx, target, workdir / "source")
+            source = _source_copy(ctx, target)
             total = min(_count(source, target.mime, workdir, budget), ctx.settings.max_pages)
-            last = min(total, first + SLICE_PAGES - 1)
+            last = min(total, first + self.slice_pages - 1)
             try:
                 texts = self._texts(source, target.mime, workdir, first, last, budget)
                 preview = _store_preview(ctx, source, target, workdir, budget) if first == 1 else None
@@ -75,8 +77,10 @@ class ExtractHandler:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         with ctx.transaction() as session:
-            _save(session, target, texts, first=first, last=last, total=total,
-                  preview_key=preview)
+            finished = _save(session, target, texts, first=first, last=last, total=total,
+                             preview_key=preview)
+        if finished:
+            _drop_source_copy(ctx, target)
 
     def _texts(self, source: Path, mime: str, workdir: Path, first: int, last: int,
                budget: Budget) -> list[tuple[int, str, str]]:
@@ -88,7 +92,7 @@ class ExtractHandler:
                 texts.append((page.number, page.source, page.text or ""))
                 continue
             batch.append(page)
-            if len(batch) >= BATCH:
+            if len(batch) >= self.slice_pages:
                 texts.extend(self._ocr(batch))
                 batch = []
                 if time.monotonic() - started > SLICE_SECONDS:
@@ -154,11 +158,28 @@ def _version(session: Session, document_id: str, number: int) -> DocumentVersion
         Document.status != "destroyed"))
 
 
-def _download(ctx: Container, target: _Target, path: Path) -> Path:
-    with path.open("wb") as out:
+def _source_copy(ctx: Container, target: _Target) -> Path:
+    """The version's bytes in this process's work folder, kept from one slice to
+    the next of the same document (removed after its last slice, and with the
+    folder if the process dies)."""
+    folder = work_dir(ctx.settings.spool_dir) / "sources"
+    folder.mkdir(exist_ok=True)
+    path = folder / target.sha256
+    if path.exists():
+        return path
+    partial = folder / f".{target.sha256}.partial"
+    with partial.open("wb") as out:
         for chunk in ctx.store.iter_chunks(target.key, version_id=target.object_version):
             out.write(chunk)
+    partial.replace(path)
+    for stale in folder.iterdir():  # another document's copy whose slices moved elsewhere
+        if stale != path and time.time() - stale.stat().st_mtime > 3600:
+            stale.unlink(missing_ok=True)
     return path
+
+
+def _drop_source_copy(ctx: Container, target: _Target) -> None:
+    (work_dir(ctx.settings.spool_dir) / "sources" / target.sha256).unlink(missing_ok=True)
 
 
 def _store_preview(ctx: Container, source: Path, target: _Target, workdir: Path,
@@ -171,7 +192,8 @@ def _store_preview(ctx: Container, source: Path, target: _Target, workdir: Path,
 
 
 def _save(session: Session, target: _Target, texts: list[tuple[int, str, str]], *, first: int,
-          last: int, total: int, preview_key: str | None) -> None:
+          last: int, total: int, preview_key: str | None) -> bool:
+    """Store a slice's pages; queue the next slice, or finish. True when finished."""
     version = _version(session, target.document_id, target.number)
     if version is None:
         raise NotFound(f"document {target.document_id} version {target.number} is gone")
@@ -187,7 +209,7 @@ def _save(session: Session, target: _Target, texts: list[tuple[int, str, str]], 
     if done_to < total:  # the next slice, behind what is queued now
         enqueue(session, kind=EXTRACT, payload={"document_id": target.document_id,
                                                 "version": target.number, "from_page": done_to + 1})
-        return
+        return False
     unreadable = list(session.scalars(select(PageText.page).where(
         PageText.document_id == target.document_id, PageText.version == target.number,
         PageText.source == "unreadable").order_by(PageText.page)))
@@ -195,3 +217,4 @@ def _save(session: Session, target: _Target, texts: list[tuple[int, str, str]], 
     version.extraction_state = ExtractionState.DONE.value
     version.extraction_error = (f"pages that could not be read: {unreadable}" if unreadable
                                 else None)
+    return True

@@ -111,14 +111,14 @@ def test_a_server_killed_mid_extraction_leaves_no_copy_and_finishes_after_restar
         with scan.open("rb") as handle:
             created = client.post("/api/v1/documents", files={"file": (scan.name, handle)},
                                   data={"type": "contract", "title": "抵押合同"}).json()
-        wait_for(lambda: any(p.name == "source" for p in spool_files(container)), 60,
+        wait_for(lambda: any(p.parent.name == "sources" for p in spool_files(container)), 60,
                  "extraction never started")
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    assert any(p.name == "source" for p in spool_files(container))
+    assert any(p.parent.name == "sources" for p in spool_files(container))
     with serving(container, tmp_path, port, ) as server:
         client = client_for(port)
-        assert not any(p.name == "source" and p.stat().st_mtime < time.time() - 5
+        assert not any(p.parent.name == "sources" and p.stat().st_mtime < time.time() - 5
                        for p in spool_files(container))
 
         def extracted() -> bool:
