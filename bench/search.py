@@ -35,10 +35,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
+from services.search.analysis import analysed, terms  # noqa: E402
 from search_corpus import make_doc  # noqa: E402
 from search_engines import ENGINES, Fts5, folder_size  # noqa: E402
 from search_queries import CLASSES, make_queries, substring_truth, terms_truth  # noqa: E402
-from services.search.analysis import analysed, terms  # noqa: E402
 
 TOP = 20
 WARMUP = 20

@@ -30,14 +30,13 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from search_corpus import make_doc  # noqa: E402
-from search_queries import make_queries  # noqa: E402
-
 from shared.bootstrap import build  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.db.models import Customer, Document, DocumentVersion, PageText  # noqa: E402
 from services.search import SearchQuery, all_documents, parse  # noqa: E402
 from services.search.embedded import EmbeddedIndex  # noqa: E402
+from search_corpus import make_doc  # noqa: E402
+from search_queries import make_queries  # noqa: E402
 
 DANGAN = str(ROOT / ".venv" / "bin" / "dangan")
 PASSWORD = "bench password"

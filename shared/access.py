@@ -4,7 +4,7 @@ level requested, granting view and download until the end date; and the
 personal-information rule for ID copies of closed customers."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,7 +72,7 @@ def _pending(session: Session, request_id: int, actor: str, role: str) -> tuple[
 def approve(session: Session, *, request_id: int, actor: str, role: str) -> AccessRequest:
     request, level = _pending(session, request_id, actor, role)
     request.status, request.decided_by = APPROVED, actor
-    request.decided_at = datetime.now(timezone.utc)
+    request.decided_at = datetime.now(UTC)
     audit.record(session, actor=actor, action="access.approve", target=f"access:{request_id}",
                  details={"requester": request.requester, "level": level,
                           "until": request.until.isoformat()})
@@ -84,7 +84,7 @@ def refuse(session: Session, *, request_id: int, actor: str, role: str, reason: 
         raise InvalidInput("a refusal gives its reason", code="reason_required")
     request, _ = _pending(session, request_id, actor, role)
     request.status, request.decided_by, request.refusal_reason = REFUSED, actor, reason.strip()
-    request.decided_at = datetime.now(timezone.utc)
+    request.decided_at = datetime.now(UTC)
     audit.record(session, actor=actor, action="access.refuse", target=f"access:{request_id}",
                  details={"requester": request.requester, "reason": request.refusal_reason})
     return request

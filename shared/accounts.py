@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -63,7 +63,7 @@ def login(session: Session, *, username: str, password: str, hours: int) -> tupl
                      target=f"user:{username[:58]}")
         raise AuthenticationFailed("wrong username or password", code="invalid_credentials")
     token = secrets.token_urlsafe(32)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     session.execute(delete(ApiToken).where(ApiToken.expires_at < now))
     session.add(ApiToken(token_hash=_digest(token), user_id=user.id,
                          expires_at=now + timedelta(hours=hours)))
@@ -73,7 +73,7 @@ def login(session: Session, *, username: str, password: str, hours: int) -> tupl
 
 def user_for_token(session: Session, token: str) -> User:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or _aware(row.expires_at) < datetime.now(timezone.utc) or not row.user.active:
+    if row is None or _aware(row.expires_at) < datetime.now(UTC) or not row.user.active:
         raise AuthenticationFailed("the token is missing, unknown or expired")
     return row.user
 
@@ -83,4 +83,4 @@ def _digest(token: str) -> str:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

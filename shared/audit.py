@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -41,8 +41,8 @@ def event_hash(prev_hash: str, *, at: datetime, actor: str, action: str, target:
 
 def _canonical_time(at: datetime) -> str:
     if at.tzinfo is None:  # SQLite hands back naive UTC
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def record(session: Session, *, actor: str, action: str, target: str | None = None,
@@ -52,7 +52,7 @@ def record(session: Session, *, actor: str, action: str, target: str | None = No
     # touching the head row first takes its lock before we read it
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=AuditHead.last_hash))
     prev = session.execute(select(AuditHead.last_hash).where(AuditHead.id == 1)).scalar_one()
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     digest = event_hash(prev, at=at, actor=actor, action=action, target=target, details=details)
     event = AuditEvent(at=at, actor=actor, action=action, target=target, details=details,
                        prev_hash=prev, hash=digest)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Date, DateTime, Table, func, select, text, update
 
@@ -73,7 +74,7 @@ def backup(ctx: Container, folder: Path, *, progress: Callable[[str], None] = la
         files[f"objects/{key}"] = _sha256(target)
         progress(key)
     manifest = {"format": FORMAT, "schema_revision": revision, "files": files,
-                "created_at": datetime.now(timezone.utc).isoformat()}
+                "created_at": datetime.now(UTC).isoformat()}
     (folder / "MANIFEST.json").write_text(json.dumps(manifest, indent=1, sort_keys=True))
     return {"files": len(files), "objects": len(objects), "schema_revision": revision}
 

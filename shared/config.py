@@ -68,7 +68,7 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
     @model_validator(mode="after")
-    def _s3_needs_bucket(self) -> "Settings":
+    def _s3_needs_bucket(self) -> Settings:
         if self.s3_endpoint and not self.s3_bucket:
             raise ValueError("DANGAN_S3_ENDPOINT is set but DANGAN_S3_BUCKET is not")
         return self

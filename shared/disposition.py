@@ -8,19 +8,24 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared import audit
-from shared.domain.keys import preview_key
 from shared.db.models import (
-    DestructionCertificate, DestructionItem, DestructionList, Document, PageText, User)
+    DestructionCertificate,
+    DestructionItem,
+    DestructionList,
+    Document,
+    PageText,
+    User,
+)
 from shared.domain.authority import approver_for, may_approve
-from shared.domain.errors import (
-    Conflict, DanganError, InvalidInput, NotFound, PermissionDenied)
+from shared.domain.errors import Conflict, DanganError, InvalidInput, NotFound, PermissionDenied
+from shared.domain.keys import preview_key
 from shared.domain.model import DocumentStatus
 from shared.domain.retention import add_years
 from shared.jobs.queue import INDEX, enqueue
@@ -90,7 +95,7 @@ def appraise(session: Session, *, list_id: int, decisions: list[dict], actor: st
             raise InvalidInput(f"document {decision.get('document')} is not on list {list_id}",
                                code="not_on_list")
         _decide(item, decision)
-    found.appraised_by, found.appraised_at = actor, datetime.now(timezone.utc)
+    found.appraised_by, found.appraised_at = actor, datetime.now(UTC)
     audit.record(session, actor=actor, action="destruction.appraise", target=f"destruction:{list_id}",
                  details={"items": decisions})
     return found
@@ -131,7 +136,7 @@ def approve(session: Session, *, list_id: int, actor: str, role: str) -> Destruc
             _refuse_unless_due_and_free(session, item.document, today=today)
         else:
             _extend(session, item)
-    found.status, found.approved_by, found.approved_at = APPROVED, actor, datetime.now(timezone.utc)
+    found.status, found.approved_by, found.approved_at = APPROVED, actor, datetime.now(UTC)
     audit.record(session, actor=actor, action="destruction.approve", target=f"destruction:{list_id}",
                  details={"level": level})
     return found
@@ -181,7 +186,7 @@ def start_execution(session: Session, *, list_id: int, actor: str, supervisor: s
 def _claim(session: Session, *, list_id: int, token: str) -> None:
     """One execution of a list at a time: a compare-and-set on the list row that
     wins for a free claim, or for a stale one (its holder crashed)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     taken = session.execute(
         update(DestructionList)
         .where(DestructionList.id == list_id,
@@ -197,7 +202,7 @@ def _claim(session: Session, *, list_id: int, token: str) -> None:
 def _renew(session: Session, *, list_id: int, token: str, release: bool = False) -> None:
     """Progress: the claim is still ours (else stop, writing nothing) and fresh again."""
     values = ({"execution_token": None, "execution_heartbeat": None} if release
-              else {"execution_heartbeat": datetime.now(timezone.utc)})
+              else {"execution_heartbeat": datetime.now(UTC)})
     kept = session.execute(
         update(DestructionList)
         .where(DestructionList.id == list_id, DestructionList.execution_token == token)
@@ -218,7 +223,7 @@ def record_destruction(session: Session, *, item_id: int, reference: str) -> Des
     """After the bytes are gone: tombstone, certificate, no text, index removal queued."""
     item = session.get(DestructionItem, item_id)
     found, document = item.destruction_list, item.document
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     certificate = DestructionCertificate(
         reference=reference, list_id=found.id, document_id=document.id,
         archive_number=document.archive_number, destroyed_at=now, content=_certificate(
@@ -258,7 +263,7 @@ def _certificate(found: DestructionList, item: DestructionItem, document: Docume
 def finish_execution(session: Session, *, list_id: int, token: str) -> DestructionList:
     _renew(session, list_id=list_id, token=token, release=True)
     found = get_list(session, list_id)
-    found.status, found.executed_at = EXECUTED, datetime.now(timezone.utc)
+    found.status, found.executed_at = EXECUTED, datetime.now(UTC)
     return found
 
 

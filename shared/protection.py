@@ -5,7 +5,7 @@ it moves later, and a legal hold while a hold applies or no end date is known
 so a slow or absent store delays the lock and loses nothing."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 

@@ -2,7 +2,7 @@
 legal holds (冻结), per-document overrides, and recomputation on closure."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
@@ -10,13 +10,12 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from shared import audit
 from shared.db.models import Customer, Document, Hold, HoldDocument, Job
-from shared.jobs.queue import INDEX, QUEUED, enqueue
 from shared.documents import get_document
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
+from shared.domain.retention import YEAR_RANGES, RetentionRule, Term, Trigger, compute_retain_until
+from shared.jobs.queue import INDEX, QUEUED, enqueue
 from shared.protection import enqueue_protect
-from shared.domain.retention import (
-    YEAR_RANGES, RetentionRule, Term, Trigger, compute_retain_until)
 
 
 def held() -> ColumnElement[bool]:
@@ -53,7 +52,7 @@ def sweep(session: Session, *, as_of: date, actor: str, today: date | None = Non
     One indexed UPDATE; idempotent; it never deletes anything. ``as_of`` is no
     later than ``today`` (the caller's clock; by default the system date)."""
     refuse_future(as_of=as_of, today=today or date.today())
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     result = session.execute(
         update(Document)
         .where(sweepable(), due_condition(as_of))
@@ -191,7 +190,7 @@ def release_hold(session: Session, *, hold_id: int, actor: str, reason: str = ""
         raise NotFound(f"hold {hold_id} not found", code="hold_not_found")
     if hold.released_at is not None:
         raise Conflict(f"hold {hold_id} was already released", code="hold_released")
-    hold.released_at = datetime.now(timezone.utc)
+    hold.released_at = datetime.now(UTC)
     hold.released_by = actor
     hold.release_reason = reason.strip() or None
     session.flush()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import contextmanager
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import boto3
 import httpx
@@ -210,7 +211,7 @@ def customer(archivist: httpx.Client) -> str:
 
 
 @pytest.fixture
-def index(container: Container) -> Iterator["SearchIndex"]:
+def index(container: Container) -> Iterator[SearchIndex]:
     """The deployment's search index (embedded here: OpenSearch has its own suite)."""
     from services.search import build_index
 

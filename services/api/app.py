@@ -7,8 +7,19 @@ from shared.bootstrap import Container, build
 from shared.config import Settings
 from services.api import errors
 from services.api.routes import (
-    access, audit, auth, customers, destruction, documents, health, jobs, metrics, retention,
-    search, stats)
+    access,
+    audit,
+    auth,
+    customers,
+    destruction,
+    documents,
+    health,
+    jobs,
+    metrics,
+    retention,
+    search,
+    stats,
+)
 from services.search import SearchIndex, build_index
 
 

@@ -36,7 +36,7 @@ class CustomerOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, customer: Customer) -> "CustomerOut":
+    def of(cls, customer: Customer) -> CustomerOut:
         return cls.model_validate(customer, from_attributes=True)
 
 
@@ -53,7 +53,7 @@ class VersionOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, version: DocumentVersion) -> "VersionOut":
+    def of(cls, version: DocumentVersion) -> VersionOut:
         return cls.model_validate(version, from_attributes=True)
 
 
@@ -80,7 +80,7 @@ class DocumentOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, document: Document) -> "DocumentOut":
+    def of(cls, document: Document) -> DocumentOut:
         latest = document.versions[-1] if document.versions else None
         return cls(
             id=document.id, archive_number=document.archive_number,

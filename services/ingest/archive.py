@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import select
 
@@ -149,7 +149,7 @@ def _in_progress(ctx: Container) -> set[str]:
 
 def check_leftovers(ctx: Container) -> list[Finding]:
     """What a crashed process left and the next start did not (or could not) remove."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     found = [Finding("integrity", str(path), "left in the spool by a process that no longer runs")
              for path in leftovers(ctx.settings.spool_dir)
              if path.is_file() or any(p.is_file() for p in path.rglob("*"))]

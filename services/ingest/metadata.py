@@ -33,7 +33,7 @@ class NewDocument:
 
     @classmethod
     def from_fields(cls, fields: dict[str, str], *, extra: dict[str, Any] | None = None
-                    ) -> "NewDocument":
+                    ) -> NewDocument:
         """From text fields as a form or a manifest gives them; ``extra`` adds custom fields."""
         for required in ("type", "title"):
             if not (fields.get(required) or "").strip():

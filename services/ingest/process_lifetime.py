@@ -18,8 +18,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
@@ -55,7 +55,7 @@ def recover(ctx: Container) -> Recovery:
     found = Recovery()
     found.problems += [f"could not remove spool leftover {path}"
                        for path in remove_leftovers(ctx.settings.spool_dir)]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with ctx.uow() as uow:
         rows = [(r.key, abandoned(r, now=now)) for r in uow.session.scalars(select(PendingObject))]
     for key, gone in rows:

@@ -3,8 +3,7 @@ and OpenSearch; the query language; index jobs."""
 from __future__ import annotations
 
 from shared.config import Settings
-from services.search.base import (
-    Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult)
+from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
 from services.search.indexer import IndexHandler, all_documents
 from services.search.query import Clause, parse
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Iterable
 
 import tantivy
 from tantivy import FieldType, Occur, Query

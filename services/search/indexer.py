@@ -5,13 +5,13 @@ indexing and loses nothing; ``rebuild`` makes the whole index again from the
 database (``dangan reindex``)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.bootstrap import Container
 from shared.access import is_restricted
+from shared.bootstrap import Container
 from shared.db.models import Document, PageText
 from shared.jobs.queue import Claimed
 from services.search.base import IndexedDocument, SearchIndex

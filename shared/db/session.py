@@ -64,7 +64,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.session: Session
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         return self
 

@@ -1,6 +1,5 @@
 """The durable job queue over the metadata database."""
-from shared.jobs.queue import (EXTRACT, INDEX, Claimed, claim, complete, enqueue, extend, fail,
-                               release)
+from shared.jobs.queue import EXTRACT, INDEX, Claimed, claim, complete, enqueue, extend, fail, release
 
 __all__ = ["EXTRACT", "INDEX", "Claimed", "claim", "complete", "enqueue", "extend", "fail",
            "release"]

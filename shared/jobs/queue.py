@@ -11,7 +11,7 @@ releases it, so another worker takes it at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -39,7 +39,7 @@ class Claimed:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def claim(session: Session, *, kinds: list[str], worker: str, lease_seconds: int) -> Claimed | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 
 log = logging.getLogger(__name__)
 

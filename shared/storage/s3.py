@@ -5,7 +5,7 @@ manager reading their parts from disk (``put_file``), so memory stays flat
 whatever the file size. A stream (``put``) costs at most two parts in memory."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -123,7 +123,7 @@ class S3Store(BlobStore):
             args["VersionId"] = version_id
         with _translated(key):
             if retain_until is not None:
-                until = datetime.combine(retain_until, datetime.min.time(), tzinfo=timezone.utc)
+                until = datetime.combine(retain_until, datetime.min.time(), tzinfo=UTC)
                 current = self._retention(args)
                 if current is None or current < until:
                     self.client.put_object_retention(
@@ -134,7 +134,7 @@ class S3Store(BlobStore):
         found = self.client.head_object(**args).get("ObjectLockRetainUntilDate")
         if found is None:
             return None
-        return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
+        return found if found.tzinfo else found.replace(tzinfo=UTC)
 
     def destroy(self, key: str) -> None:
         validate_key(key)

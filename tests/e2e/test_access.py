@@ -1,9 +1,9 @@
 """Borrowing (借阅) and what nobody may see (SPEC §4) through the HTTP API."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest

@@ -8,9 +8,9 @@ import socket
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 from sqlalchemy import func, select
@@ -141,7 +141,7 @@ def test_an_object_written_without_its_row_is_removed_at_the_next_start(
     key = "documents/00000000-dead-4bad-8000-000000000000/v1-" + "ab" * 32
     with container.transaction() as session:
         session.add(PendingObject(key=key, owner=f"{socket.gethostname()}-{dead.pid}",
-                                  created_at=datetime.now(timezone.utc)))
+                                  created_at=datetime.now(UTC)))
     pdf = samples.make_pdf(tmp_path)
     container.store.put_file(key, pdf, content_type="application/pdf")
     found = run(container, "check")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import queue
 import threading
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -122,9 +122,8 @@ def test_the_author_may_not_approve_their_own_list(people: dict, container: Cont
     refused = people["arch"].post(f"/api/v1/destruction-lists/{list_id}/approve")
     assert error(refused) == (403, "forbidden")  # an archivist approves nothing
     # and were the author to hold an approving role, the rule still holds
-    with pytest.raises(PermissionDenied, match="author"):
-        with container.transaction() as session:
-            disposition.approve(session, list_id=list_id, actor="arch", role="general_manager")
+    with pytest.raises(PermissionDenied, match="author"), container.transaction() as session:
+        disposition.approve(session, list_id=list_id, actor="arch", role="general_manager")
 
 
 def test_the_approver_needs_the_authority_for_the_most_sensitive_item(people: dict, tmp_path: Path) -> None:
@@ -340,7 +339,7 @@ def test_a_crashed_execution_holds_the_list_until_its_claim_goes_stale(
     url = f"/api/v1/destruction-lists/{list_id}/execute"
     assert error(people["arch"].post(url, json={"supervisor": "sup"})) == (409, "execution_in_progress")
     assert not store.destroyed
-    silent = datetime.now(timezone.utc) - disposition.STALE_CLAIM - timedelta(seconds=1)
+    silent = datetime.now(UTC) - disposition.STALE_CLAIM - timedelta(seconds=1)
     with container.transaction() as session:
         session.execute(update(DestructionList).where(DestructionList.id == list_id)
                         .values(execution_heartbeat=silent))

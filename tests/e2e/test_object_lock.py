@@ -9,10 +9,9 @@ import pytest
 
 from shared.bootstrap import Container
 from services.search import SearchIndex
-from tests.conftest import Backend, production_backend
-from tests.conftest import drain
-from tests.e2e.test_disposition_api import people, upload  # noqa: F401 - a fixture
 from tests import samples
+from tests.conftest import Backend, drain, production_backend
+from tests.e2e.test_disposition_api import people, upload  # noqa: F401 - a fixture
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 action; what the table forbids answers 403, what it allows does not."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
 
 from shared.bootstrap import Container
-from services.search import SearchIndex
 from tests.conftest import LiveServer, drain, login, make_user
 from tests.residue import holdings
 
@@ -26,10 +25,10 @@ READABLE = [e for e in EXPECTED if e["readable"]]
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
     """One embedded archive holding every readable fixture, extracted and indexed."""
-    from services.api.app import create_app
-    from services.search import build_index
     from shared.bootstrap import build
     from shared.config import Settings
+    from services.api.app import create_app
+    from services.search import build_index
 
     home = tmp_path_factory.mktemp("realworld")
     ctx = build(Settings(home=home, _env_file=None))

@@ -2,8 +2,8 @@
 GET /api/v1/search (embedded engine; the engine suite covers OpenSearch)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest

@@ -7,9 +7,9 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ from tests import samples
 from tests.conftest import login, make_user
 from tests.e2e.test_cli import DANGAN, env_for
 from tests.e2e.test_serve import free_port
-from tests.processes import alive, describe, descendants, wait_for, wait_gone
+from tests.processes import alive, descendants, describe, wait_for, wait_gone
 
 PAGES = 20
 GRACE = 3  # DANGAN_SHUTDOWN_SECONDS in these tests

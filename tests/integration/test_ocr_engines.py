@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from services.ingest.ocr import engine, recognise_pages
 from shared.domain.errors import InvalidInput
+from services.ingest.ocr import engine, recognise_pages
 from tests.samples import make_png, render_page
 
 ENGINES = ("tesseract", "rapidocr")

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from services.ingest.ocr import OcrFailed, OcrPool, OcrStopped
-from tests.processes import alive, describe, descendants, wait_for, wait_gone
+from tests.processes import alive, descendants, describe, wait_for, wait_gone
 from tests.samples import make_png
 
 TEXT = "合同 甲方 乙方 Lease contract"

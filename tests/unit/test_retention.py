@@ -8,7 +8,13 @@ import pytest
 
 from shared.domain.errors import InvalidInput
 from shared.domain.retention import (
-    RetentionRule, Term, Trigger, add_years, compute_retain_until, load_schedule)
+    RetentionRule,
+    Term,
+    Trigger,
+    add_years,
+    compute_retain_until,
+    load_schedule,
+)
 
 
 def test_add_years_keeps_the_day() -> None:

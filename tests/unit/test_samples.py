@@ -141,9 +141,8 @@ def test_small_bomb_layout_decodes_to_white(tmp_path):
 def test_corrupt_jpeg_opens_but_does_not_load(tmp_path):
     path = samples.make_corrupt_jpeg(tmp_path)
     assert mime(path) == "image/jpeg"
-    with Image.open(path) as image:
-        with pytest.raises(OSError, match="truncated"):
-            image.load()
+    with Image.open(path) as image, pytest.raises(OSError, match="truncated"):
+        image.load()
 
 
 def test_big_file_size_and_validity(tmp_path):

@@ -1,7 +1,6 @@
 """``dangan customers``: the customer register."""
 from __future__ import annotations
 
-
 import click
 
 from shared import customers as service

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 import click
 
@@ -14,10 +14,9 @@ from shared.jobs.runner import Crew, Handler, Worker
 from shared.protection import PROTECT, ProtectHandler
 from services.api.cli.common import State, emit, handles_errors, pass_state, report_recovery
 from services.ingest.extract import ExtractHandler
-from services.ingest.recovery import recover
 from services.ingest.ocr import OcrPool
+from services.ingest.recovery import recover
 from services.search import IndexHandler, SearchIndex, all_documents, build_index
-
 
 KINDS = (EXTRACT, INDEX, PROTECT)
 LIGHT = (INDEX, PROTECT)  # quick jobs with a lane of their own: never behind an OCR backlog

@@ -5,18 +5,18 @@ import logging
 
 import click
 
-from services.api.cli.common import State, handles_errors, load_settings, report_recovery
 from services.api.cli.access import access
 from services.api.cli.audit import audit
 from services.api.cli.backup import backup, restore
-from services.api.cli.stats import stats
 from services.api.cli.check import check
+from services.api.cli.common import State, handles_errors, load_settings, report_recovery
 from services.api.cli.customers import customers
 from services.api.cli.destruction import destruction
 from services.api.cli.ingest import ingest
 from services.api.cli.jobs import jobs_status, on_signal, reindex, start_workers, worker
 from services.api.cli.retention import holds, retention
 from services.api.cli.search import search
+from services.api.cli.stats import stats
 from services.api.cli.users import users
 
 
@@ -39,9 +39,9 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the HTTP API (and its docs at /docs)."""
     import uvicorn
 
-    from services.api.app import create_app
     from shared.accounts import count_users
     from shared.bootstrap import build
+    from services.api.app import create_app
     from services.ingest.recovery import recover
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

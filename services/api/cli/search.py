@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import click
-
 from sqlalchemy import select
 
 from shared import access

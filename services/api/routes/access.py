@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-
-from fastapi import APIRouter
 
 from shared import access
 from shared.db.models import AccessRequest

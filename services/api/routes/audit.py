@@ -1,7 +1,7 @@
 """The audit trail: read it, and verify its hash chain."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from shared import audit
 from shared.db.models import AuditEvent
-from services.api.deps import ContainerDep, AuditReader
+from services.api.deps import AuditReader, ContainerDep
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -34,9 +34,9 @@ def events(ctx: ContainerDep, user: AuditReader, target: str | None = None,
     if action:
         query = query.where(AuditEvent.action == action)
     if date_from:
-        query = query.where(AuditEvent.at >= datetime.combine(date_from, time.min, timezone.utc))
+        query = query.where(AuditEvent.at >= datetime.combine(date_from, time.min, UTC))
     if date_to:
-        query = query.where(AuditEvent.at <= datetime.combine(date_to, time.max, timezone.utc))
+        query = query.where(AuditEvent.at <= datetime.combine(date_to, time.max, UTC))
     with ctx.uow() as uow:
         total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = uow.session.scalars(query.order_by(AuditEvent.id).offset((page - 1) * size).limit(size))

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shared import disposition
 from shared.db.models import DestructionCertificate, DestructionList
-from services.api.deps import ContainerDep, Approver, RetentionManager, RetentionReader
+from services.api.deps import Approver, ContainerDep, RetentionManager, RetentionReader
 
 router = APIRouter(prefix="/api/v1/destruction-lists", tags=["disposition"])
 

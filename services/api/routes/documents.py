@@ -10,8 +10,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from shared import access, audit
-from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.disposition import certificate_of
+from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from shared.domain.permissions import may_see
 from services.api.deps import ContainerDep, Reader, Uploader
