@@ -110,3 +110,36 @@ def make_big_png(folder: Path, *, width: int, height: int, name: str = "poster.p
     path = folder / name
     Image.new("L", (width, height), 255).save(path, optimize=False)
     return path
+
+
+def handwritten_pdf(folder: Path, objects: list[bytes], *, name: str) -> Path:
+    """A PDF of the given objects (1 is the catalog) with a correct xref table."""
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+            .encode())
+    path = folder / name
+    path.write_bytes(out)
+    return path
+
+
+CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
+
+
+def make_cyclic_page_tree_pdf(folder: Path) -> Path:
+    """The page tree's only kid is the tree itself: no reader finds a page."""
+    return handwritten_pdf(folder, [CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"],
+                           name="cyclic.pdf")
+
+
+def make_page_count_lie_pdf(folder: Path) -> Path:
+    """/Count says 5 pages, the tree holds one: pages 2 to 5 cannot be loaded."""
+    return handwritten_pdf(folder, [
+        CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 5 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"], name="count-lie.pdf")

@@ -27,7 +27,7 @@ from shared.domain.keys import preview_key
 from shared.domain.model import ExtractionState
 from shared.jobs.queue import EXTRACT, INDEX, Claimed, enqueue
 from services.ingest.ocr import OcrFailed, OcrPool
-from services.ingest.pages import Budget, Page, count_pages, preview, split_pages
+from services.ingest.pages import FRAME_ERRORS, Budget, Page, count_pages, preview, split_pages
 from services.ingest.spool import work_dir
 
 log = logging.getLogger(__name__)
@@ -183,10 +183,16 @@ def _drop_source_copy(ctx: Container, target: _Target) -> None:
 
 
 def _store_preview(ctx: Container, source: Path, target: _Target, workdir: Path,
-                   budget: Budget) -> str:
+                   budget: Budget) -> str | None:
+    """The preview's key, or None when page 1 cannot be rendered (the text of
+    the other pages is worth keeping all the same)."""
     key = preview_key(target.document_id, target.number)
     if not ctx.store.exists(key):  # a rerun after a crash finds it already there
-        image = preview(source, target.mime, workdir / "preview.jpg", workdir, budget)
+        try:
+            image = preview(source, target.mime, workdir / "preview.jpg", workdir, budget)
+        except UNREADABLE + FRAME_ERRORS as exc:
+            log.warning("no preview of %s v%s: %s", target.document_id, target.number, exc)
+            return None
         ctx.store.put_file(key, image, content_type="image/jpeg")
     return key
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
 
 from services.ingest.inspect import open_image
@@ -22,6 +23,7 @@ OCR_DPI = 300
 PREVIEW_DPI = 100
 PREVIEW_WIDTH = 800
 CLEARLY_GOOD = 0.9  # a pdfium text this good is kept without asking pypdf as well
+FRAME_ERRORS = (OSError, ValueError, SyntaxError, EOFError)  # Pillow on a damaged frame
 
 
 @dataclass
@@ -63,28 +65,36 @@ def _pdf_pages(path: Path, workdir: Path, first: int, last: int, budget: Budget)
             document = stack.enter_context(opened(path, workdir))
         fallback = _PypdfPages(path)
         for number in range(first, last + 1):
-            index = number - 1
-            with PDFIUM_LOCK:
-                text = page_text(document, index)
-            if quality(text) < CLEARLY_GOOD:
-                text, score = better([text, fallback.text(index)])
-            else:
-                score = 1.0
-            if score >= TRUSTED:
-                yield Page(number, text=text)
-                continue
-            # a few clean characters ("あいうえお", a page number on a scan): kept, and
-            # the page is OCRed as well, for whatever else it shows
-            short, short_score = better([text, fallback.text(index)], min_chars=1)
-            image = fallback.single_scan(index, budget.render_pixels)
-            if image is None:
-                with PDFIUM_LOCK:
-                    image = render_page(document, index, dpi=OCR_DPI, max_pixels=budget.render_pixels)
-            page = _to_ocr(image, number, workdir)
-            if short_score >= TRUSTED:
-                page.text = short
-                page.source = "text_layer+ocr" if page.image is not None else "text_layer"
-            yield page
+            try:
+                yield _pdf_page(document, fallback, number, workdir, budget)
+            except pdfium.PdfiumError:
+                # this page object is broken (the others may be fine): say so, go on
+                yield Page(number, text="", source="unreadable")
+
+
+def _pdf_page(document: pdfium.PdfDocument, fallback: _PypdfPages, number: int, workdir: Path,
+              budget: Budget) -> Page:
+    index = number - 1
+    with PDFIUM_LOCK:
+        text = page_text(document, index)
+    if quality(text) < CLEARLY_GOOD:
+        text, score = better([text, fallback.text(index)])
+    else:
+        score = 1.0
+    if score >= TRUSTED:
+        return Page(number, text=text)
+    # a few clean characters ("あいうえお", a page number on a scan): kept, and
+    # the page is OCRed as well, for whatever else it shows
+    short, short_score = better([text, fallback.text(index)], min_chars=1)
+    image = fallback.single_scan(index, budget.render_pixels)
+    if image is None:
+        with PDFIUM_LOCK:
+            image = render_page(document, index, dpi=OCR_DPI, max_pixels=budget.render_pixels)
+    page = _to_ocr(image, number, workdir)
+    if short_score >= TRUSTED:
+        page.text = short
+        page.source = "text_layer+ocr" if page.image is not None else "text_layer"
+    return page
 
 
 class _PypdfPages:
@@ -148,13 +158,24 @@ class _PypdfPages:
 
 def _image_pages(path: Path, workdir: Path, first: int, last: int, budget: Budget) -> Iterator[Page]:
     with open_image(path, max_pixels=budget.image_pixels) as image:
-        for index, frame in enumerate(ImageSequence.Iterator(image)):
-            number = index + 1
+        frames = ImageSequence.Iterator(image)
+        number = 0
+        while number < last:
+            try:
+                frame = next(frames)
+            except StopIteration:
+                return
+            except FRAME_ERRORS:  # the file breaks off here: what follows cannot be read
+                yield from (Page(n, text="", source="unreadable")
+                            for n in range(max(first, number + 1), last + 1))
+                return
+            number += 1
             if number < first:
                 continue
-            if number > last:
-                return
-            yield _to_ocr(_ocr_ready(frame), number, workdir)
+            try:
+                yield _to_ocr(_ocr_ready(frame), number, workdir)
+            except FRAME_ERRORS:
+                yield Page(number, text="", source="unreadable")
 
 
 def _to_ocr(image: Image.Image, number: int, workdir: Path) -> Page:

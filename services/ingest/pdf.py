@@ -40,6 +40,7 @@ class PdfFacts:
 
 def inspect_pdf(path: Path, *, filename: str, max_pages: int) -> PdfFacts:
     """Page count of a PDF some reader opens, or Refused naming why not."""
+    facts: PdfFacts | None = None
     with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(str(path))
@@ -49,10 +50,10 @@ def inspect_pdf(path: Path, *, filename: str, max_pages: int) -> PdfFacts:
             document = None
         if document is not None:
             try:
-                facts = PdfFacts(len(document), "pdfium")
+                facts = PdfFacts(len(document), "pdfium") if _first_page_loads(document) else None
             finally:
                 document.close()
-    if document is None:
+    if facts is None:
         facts = PdfFacts(_probe_with_pypdf(path, filename), "pypdf")
     if facts.pages == 0:
         raise Refused(f"{filename} is a PDF without pages", code="corrupt_pdf")
@@ -61,6 +62,18 @@ def inspect_pdf(path: Path, *, filename: str, max_pages: int) -> PdfFacts:
                       "in one file: split it", code="too_many_pages",
                       detail={"pages": facts.pages, "max_pages": max_pages})
     return facts
+
+
+def _first_page_loads(document: pdfium.PdfDocument) -> bool:
+    """A document whose first page object cannot even be loaded is not one pdfium
+    reads (only the page dictionary is parsed here, not its content)."""
+    if len(document) == 0:
+        return True  # refused below as a PDF without pages
+    try:
+        document[0].close()
+    except pdfium.PdfiumError:
+        return False
+    return True
 
 
 def _encrypted(filename: str) -> Refused:

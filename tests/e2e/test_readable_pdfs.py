@@ -160,3 +160,40 @@ def test_the_configured_image_pixel_limit_is_honoured_above_pillows_own(tmp_path
                 assert response.json()["error"]["code"] == "image_bomb"
             client.close()
         ctx.close()
+
+
+def test_a_cyclic_page_tree_is_refused_as_damaged(api: httpx.Client, container: Container,
+                                                  tmp_path: Path) -> None:
+    before = holdings(container)
+    response = upload(api, hostile.make_cyclic_page_tree_pdf(tmp_path))
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "corrupt_pdf"
+    assert holdings(container) == before
+
+
+def test_pages_that_cannot_be_loaded_are_named_and_the_rest_extracted(
+        api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    created = upload(api, hostile.make_page_count_lie_pdf(tmp_path))
+    assert created.status_code == 201, created.text
+    drain(container, index)
+    document = api.get(f"/api/v1/documents/{created.json()['id']}").json()
+    assert document["extraction_state"] == "done"
+    assert document["versions"][0]["extraction_error"] == "pages that could not be read: [2, 3, 4, 5]"
+    assert sources(container, document["id"]) == ["blank"] + ["unreadable"] * 4
+
+
+def test_a_document_whose_extraction_failed_is_still_found_by_its_title(
+        api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    from shared.db.models import DocumentVersion, Job
+
+    created = upload(api, samples.make_pdf(tmp_path), title="鼓浪屿仓储合同")
+    document_id = created.json()["id"]
+    with container.transaction() as session:  # its bytes vanish: extraction cannot succeed
+        key = session.scalars(select(DocumentVersion.object_key)).one()
+        session.execute(Job.__table__.update().values(max_attempts=1))
+    container.store.delete(key)
+    drain(container, index)
+    document = api.get(f"/api/v1/documents/{document_id}").json()
+    assert document["extraction_state"] == "failed"
+    found = hits(api, "仓储合同")
+    assert [h["id"] for h in found] == [document_id]
