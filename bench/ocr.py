@@ -13,7 +13,8 @@ with ``-l chi_sim`` alone (OMP_THREAD_LIMIT=1).
 CER = Levenshtein distance / reference length, summed over all pages, after
 NFKC normalisation (full-width ： and ASCII : count as the same) with all
 whitespace removed; "CER Chinese" keeps only Han characters (and 〇) on both
-sides, "CER Latin" only ASCII letters and digits. Confusions are the edit operations of that alignment (∅ = nothing).
+sides, "CER Latin" only ASCII letters and digits. Confusions are the edit
+operations of that alignment (∅ = nothing).
 
     .venv/bin/python bench/ocr.py [--pages 30] [--workers N] [--engines tesseract,rapidocr]
                                   [--psm 6] [--no-raw] [--repeat 1] [--keep DIR] [--json]
@@ -21,6 +22,7 @@ sides, "CER Latin" only ASCII letters and digits. Confusions are the edit operat
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -226,7 +228,7 @@ def score(truths: list[str], texts: list[str]) -> tuple[dict[str, float],
     edits = dict.fromkeys(SUBSETS, 0)
     length = dict.fromkeys(SUBSETS, 0)
     confusions: Counter[tuple[str, str]] = Counter()
-    for truth, text in zip(truths, texts):
+    for truth, text in zip(truths, texts, strict=True):
         ref, hyp = normalise(truth), normalise(text)
         for key, subset in SUBSETS.items():
             edits[key] += Levenshtein.distance(subset(ref), subset(hyp))
@@ -295,7 +297,7 @@ def fastest(rounds: Iterable[list[Row]]) -> list[Row]:
     """Each row of the round where it ran fastest (the machine may be shared)."""
     best: list[Row] = []
     for rows in rounds:
-        best = [min(pair, key=lambda row: row.seconds) for pair in zip(best, rows)] or rows
+        best = [min(pair, key=lambda row: row.seconds) for pair in zip(best, rows, strict=False)] or rows
     return best
 
 
@@ -303,10 +305,8 @@ def versions() -> dict[str, str]:
     found = {}
     for package in ("rapidocr-onnxruntime", "onnxruntime", "opencv-python", "numpy",
                     "rapidfuzz", "pillow"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
     for command, key in ((["tesseract", "--version"], "tesseract"),
                          (["dpkg-query", "-W", "-f=${Version}", "tesseract-ocr-chi-sim"],
                           "tesseract-ocr-chi-sim")):

@@ -93,15 +93,15 @@ def run_queries(engine, queries) -> tuple[list[float], list[tuple[list[int], int
 def exactness(answers, by_terms) -> float:
     """Share of queries whose count and top TOP agree with the analysed-terms truth."""
     good = 0
-    for (top, count), truth in zip(answers, by_terms):
+    for (top, count), truth in zip(answers, by_terms, strict=True):
         good += count == len(truth) and set(top) <= truth and len(top) == min(TOP, len(truth))
     return good / len(answers)
 
 
 def recall_precision(found: list[set[int]], truth: list[set[int]]) -> tuple[float, float]:
     """Averages: recall over queries with a non-empty truth, precision over non-empty answers."""
-    recalls = [len(f & t) / len(t) for f, t in zip(found, truth) if t]
-    precisions = [len(f & t) / len(f) for f, t in zip(found, truth) if f]
+    recalls = [len(f & t) / len(t) for f, t in zip(found, truth, strict=True) if t]
+    precisions = [len(f & t) / len(f) for f, t in zip(found, truth, strict=True) if f]
     mean = lambda xs: sum(xs) / len(xs) if xs else 1.0  # noqa: E731
     return mean(recalls), mean(precisions)
 
@@ -123,7 +123,7 @@ def bench_engine(name, corpus, queries, truths, sample, workdir: Path) -> dict:
     shutil.rmtree(folder)
     recall, precision = recall_precision(found, [by_substring[i] for i in sample])
     terms_recall, terms_precision = recall_precision(found, [by_terms[i] for i in sample])
-    per_class = {c: [ms for ms, q in zip(latencies, queries) if q.cls == c] for c in CLASSES}
+    per_class = {c: [ms for ms, q in zip(latencies, queries, strict=True) if q.cls == c] for c in CLASSES}
     return {
         "engine": name, "index_s": build_s, "index_mib": size / MIB,
         "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "max_ms": max(latencies),
@@ -139,7 +139,7 @@ def analysis_gap(queries, truths) -> dict[str, float]:
     by_substring, by_terms = truths
     gap = {}
     for c in CLASSES:
-        pairs = [(s, t) for q, s, t in zip(queries, by_substring, by_terms) if q.cls == c and s]
+        pairs = [(s, t) for q, s, t in zip(queries, by_substring, by_terms, strict=True) if q.cls == c and s]
         gap[c] = sum(len(s & t) / len(s) for s, t in pairs) / len(pairs) if pairs else 1.0
     return gap
 
@@ -152,8 +152,8 @@ def print_report(report: dict, out) -> None:
         f"queries; recall/precision on {report['full_sets']} full id sets")
     say("versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items()))
     say(f"FTS5 unicode61 keeps analysed terms intact: {report['fts5_tokenizer_ok']}")
-    head = f"{'engine':8} | {'index s':>8} | {'size MiB':>8} | {'p50 ms':>7} | {'p95 ms':>7} | {'max ms':>7} | " \
-           f"{'recall':>6} | {'precision':>9} | {'exact':>6}"
+    head = f"{'engine':8} | {'index s':>8} | {'size MiB':>8} | {'p50 ms':>7} | {'p95 ms':>7} | " \
+           f"{'max ms':>7} | {'recall':>6} | {'precision':>9} | {'exact':>6}"
     say("\n" + head + "\n" + "-" * len(head))
     for r in report["engines"]:
         say(f"{r['engine']:8} | {r['index_s']:8.1f} | {r['index_mib']:8.1f} | {r['p50_ms']:7.2f} | "
@@ -190,7 +190,8 @@ def main(argv=None) -> int:
     queries = make_queries(texts, metas, args.seed)
     print("computing ground truth", file=sys.stderr)
     truths = ground_truth(queries, texts, metas, bodies)
-    sample = sorted(random.Random(args.seed + 2).sample(range(len(queries)), min(args.full_sets, len(queries))))
+    sample = sorted(random.Random(args.seed + 2).sample(range(len(queries)),
+                                                        min(args.full_sets, len(queries))))
     report = {
         "corpus": {"docs": len(texts), "seed": args.seed, "prepare_s": prepare_s,
                    "mib": sum(len(t.encode()) for t in texts) / MIB,
@@ -199,7 +200,8 @@ def main(argv=None) -> int:
                      "sqlite": sqlite3.sqlite_version, "whoosh-reloaded": version("whoosh-reloaded")},
         "fts5_tokenizer_ok": Fts5.check_tokenizer(bodies[:200]),
         "queries": [{"class": q.cls, "text": q.text, "filter": q.filter and vars(q.filter),
-                     "substring_hits": len(s), "terms_hits": len(t)} for q, s, t in zip(queries, *truths)],
+                     "substring_hits": len(s), "terms_hits": len(t)}
+                    for q, s, t in zip(queries, *truths, strict=True)],
         "full_sets": len(sample), "analysis_ceiling": analysis_gap(queries, truths), "engines": [],
     }
     workdir = Path(tempfile.mkdtemp(prefix="search-bench-"))

@@ -156,7 +156,7 @@ def percentiles(values: list[float]) -> dict:
 
 
 def run(home: Path, docs: int, seed_value: int) -> dict:
-    texts, metas = zip(*(make_doc(seed_value, i) for i in range(docs)))
+    texts, metas = zip(*(make_doc(seed_value, i) for i in range(docs)), strict=True)
     queries = make_queries(list(texts), list(metas), seed_value)
     server, client = serve(home)
     try:
@@ -164,7 +164,8 @@ def run(home: Path, docs: int, seed_value: int) -> dict:
             client.get("/api/v1/search", params={"q": "合同"})
         api, wrong_totals, missing_highlights, per_class = [], 0, 0, {}
         for query in queries:
-            ms, response = timed(lambda: client.get("/api/v1/search", params=request_params(query)))
+            ms, response = timed(
+                lambda query=query: client.get("/api/v1/search", params=request_params(query)))
             body = response.json()
             api.append(ms)
             per_class.setdefault(query.cls, []).append(ms)
@@ -175,8 +176,8 @@ def run(home: Path, docs: int, seed_value: int) -> dict:
         server.terminate()
         server.wait()
     engine = EmbeddedIndex(Settings(home=home).index_dir)
-    inproc = [timed(lambda: engine.search(SearchQuery(clauses=parse(request_params(q)["q"]),
-                                                      clearance=CLEARANCE)))[0] for q in queries]
+    inproc = [timed(lambda q=q: engine.search(SearchQuery(clauses=parse(request_params(q)["q"]),
+                                                          clearance=CLEARANCE)))[0] for q in queries]
     return {"documents": docs, "queries": len(queries), "api": percentiles(api),
             "api_by_class": {k: percentiles(v) for k, v in per_class.items()},
             "empty_query": percentiles(empty), "engine_in_process": percentiles(inproc),
@@ -203,7 +204,8 @@ def main() -> None:
         return
     print(f"{figures['documents']} documents, {figures['queries']} queries, clearance {CLEARANCE}")
     print(f"{'what':<28}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
-    rows = [("GET /search (all queries)", figures["api"]), ("GET /search, empty query", figures["empty_query"]),
+    rows = [("GET /search (all queries)", figures["api"]),
+            ("GET /search, empty query", figures["empty_query"]),
             ("engine alone, in process", figures["engine_in_process"])]
     rows += [(f"  class {k}", v) for k, v in figures["api_by_class"].items()]
     for name, p in rows:

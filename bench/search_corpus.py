@@ -40,7 +40,8 @@ CN_WORDS = (
     "抵押物 质押 评估 登记 备案 股东 董事 监事 章程 决议 印章 开户 银行 结算 汇款 收据 凭证 对账 "
     "催收 诉讼 判决 执行 查封 冻结 拍卖 清算 破产 重组 托管 监管 审计 报表 纳税 社保 公积金"
 ).split()
-SURNAMES = "张王李刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢"
+SURNAMES = ("张王李刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭"
+            "曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢")
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志红梅海燕鹏飞婷雪琳浩宇晨欣怡嘉俊"
 CONTRACT_KINDS = ("房屋租赁", "借款", "保证", "抵押", "买卖", "服务", "委托", "仓储", "运输", "承揽")
 EN_WORDS = (
@@ -80,7 +81,8 @@ def _tail(first: str, second: str, shuffle_seed: int) -> list[str]:
 
 
 _PINYIN = _tail([s.capitalize() for s in SYLLABLES], SYLLABLES, 7)
-PLACES = PLACES_CORE + [p for p in _tail("东西南北金银青白安平康宁长兴华丰泰和永福瑞祥盛嘉鸿恒鑫源隆昌荣信达通",
+PLACES = PLACES_CORE + [p for p in _tail(("东西南北金银青白安平康宁长兴华丰泰和"
+                                           "永福瑞祥盛嘉鸿恒鑫源隆昌荣信达通"),
                                           "江湖山川洲岭桥港湾塘浦田坊溪峰城林园岛滨阳海泉石岩亭", 3)
                         if p not in PLACES_CORE]
 ZH_PLACE, ZH_TRADE, ZH_WORD = Zipf(PLACES), Zipf(TRADES), Zipf(CN_WORDS)
@@ -144,7 +146,8 @@ ZH_BY_TYPE = {
         "如任何一方违约，应向守约方支付违约金{amt}元，并赔偿{w}损失。",
         "因本{kind}合同引起的争议，双方应协商解决；协商不成的，提交{place}仲裁委员会仲裁。"),
     "business_licence": (
-        "名称：{co}；统一社会信用代码：{uscc}；法定代表人：{p}。", "注册资本：{amt}万元；成立日期：{date}；住所：{addr}。",
+        "名称：{co}；统一社会信用代码：{uscc}；法定代表人：{p}。",
+        "注册资本：{amt}万元；成立日期：{date}；住所：{addr}。",
         "经营范围：{w}、{w}、{w}、{w}（依法须经批准的项目，经相关部门批准后方可开展经营活动）。",
         "登记机关：{place}市市场监督管理局，营业期限自{date}至长期。"),
     "id_copy": (
@@ -156,29 +159,40 @@ ZH_BY_TYPE = {
         "{p}名下共有贷款{n}笔，信用卡账户{n}个，近五年内逾期{n}次，当前逾期金额{amt}元。",
         "授信机构：{place}银行{place}支行，授信额度{amt}元，业务种类：{w}。"),
     "correspondence": (
-        "贵司{date}来函收悉，关于{w}一事，经核实，现函复如下。", "{co}：我方已于{date}将{w}款项汇入贵司账户。",
+        "贵司{date}来函收悉，关于{w}一事，经核实，现函复如下。",
+        "{co}：我方已于{date}将{w}款项汇入贵司账户。",
         "特此函告，敬请{w}。{co}，{date}。"),
     "other": ("备注：{w}{w}{w}，经办人{p}，{date}。", "{co}会议纪要：{w}、{w}、{w}。"),
 }
 EN_BY_TYPE = {
     "contract": (
         "This Lease Agreement is entered into by and between {co_en} (the Lessor) and {co_en} (the Lessee).",
-        "The Borrower shall repay the principal amount of RMB {amt} together with accrued interest on or before {date_en}.",
-        "The Guarantor irrevocably and unconditionally guarantees the due performance of the obligations of the Borrower.",
-        "This Agreement shall be governed by and construed in accordance with the laws of the People's Republic of China.",
+        ("The Borrower shall repay the principal amount of RMB {amt} together with accrued interest "
+         "on or before {date_en}."),
+        ("The Guarantor irrevocably and unconditionally guarantees the due performance of the "
+         "obligations of the Borrower."),
+        ("This Agreement shall be governed by and construed in accordance with the laws of the "
+         "People's Republic of China."),
         "The Lessee shall not sublet the premises without the prior written consent of the Lessor.",
         "Either party may terminate this Agreement by giving {n} days written notice to the other party."),
-    "business_licence": ("Business Licence No. {uscc}; Legal Representative: {name_en}; Registered Capital: RMB {amt}.",),
-    "id_copy": ("Name: {name_en}; ID No. {idno}; Date of Birth: {date_en}; Issued by {place_en} Public Security Bureau.",),
+    "business_licence": (
+        "Business Licence No. {uscc}; Legal Representative: {name_en}; Registered Capital: RMB {amt}.",),
+    "id_copy": (
+        ("Name: {name_en}; ID No. {idno}; Date of Birth: {date_en}; "
+         "Issued by {place_en} Public Security Bureau."),),
     "credit_report": (
-        "Credit report for {name_en}: {n} loan accounts, {n} credit card accounts, {n} overdue payments in the past five years.",),
-    "correspondence": ("Dear Sir or Madam, we refer to your letter dated {date_en} regarding the {ew} {ew}.",),
+        ("Credit report for {name_en}: {n} loan accounts, {n} credit card accounts, "
+         "{n} overdue payments in the past five years."),),
+    "correspondence": (
+        "Dear Sir or Madam, we refer to your letter dated {date_en} regarding the {ew} {ew}.",),
     "other": ("Meeting notes of {co_en} on {date_en}: {ew}, {ew} and {ew}.",),
 }
 EN_GENERIC = (
     "{ew} {ew} {ew} {ew} {ew} {ew}.",
-    "Any dispute arising out of or in connection with this Agreement shall be submitted to the {place_en} Arbitration Commission.",
-    "Force majeure means any event beyond the reasonable control of the affected party, including {ew}, {ew} and {ew}.",
+    ("Any dispute arising out of or in connection with this Agreement shall be submitted to the "
+     "{place_en} Arbitration Commission."),
+    ("Force majeure means any event beyond the reasonable control of the affected party, "
+     "including {ew}, {ew} and {ew}."),
     "Confidential information shall not be disclosed to any third party without {ew} consent.",
     "The deposit of RMB {amt} shall be refunded within {n} days after the expiry of the lease term.",
 )

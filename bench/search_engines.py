@@ -37,7 +37,7 @@ class Tantivy:
         self.schema = sb.build()
         self.index = tantivy.Index(self.schema, path=str(folder))
         writer = self.index.writer(WRITER_HEAP, 2)
-        for i, (body, m) in enumerate(zip(bodies, metas)):
+        for i, (body, m) in enumerate(zip(bodies, metas, strict=True)):
             doc = tantivy.Document()
             doc.add_unsigned("id", i)
             doc.add_text("body", body)
@@ -166,7 +166,7 @@ class Whoosh:
             year=fields.NUMERIC(int), secrecy=fields.NUMERIC(int))
         self.index = index.create_in(str(folder), schema)
         writer = self.index.writer(procs=1, limitmb=4096)
-        for i, (body, m) in enumerate(zip(bodies, metas)):
+        for i, (body, m) in enumerate(zip(bodies, metas, strict=True)):
             writer.add_document(id=i, body=body, customer=m.customer, type=m.type,
                                 year=m.year, secrecy=m.secrecy)
         writer.commit()

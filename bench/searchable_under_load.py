@@ -129,7 +129,8 @@ def main() -> int:
         print(json.dumps(result, indent=2))
     else:
         print(f"one-page text PDF, upload → searchable by a word of its text (s), {args.engine}")
-        print(f"  idle server:              median {result['idle_median']:6.2f}  max {result['idle_max']:6.2f}")
+        print(f"  idle server:              median {result['idle_median']:6.2f}  "
+              f"max {result['idle_max']:6.2f}")
         print(f"  while a {args.pages}-page scan OCRs: median {result['during_median']:6.2f}  "
               f"max {result['during_max']:6.2f}   (scan still {state})")
     return 0

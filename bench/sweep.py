@@ -49,7 +49,8 @@ SELECT lpad(to_hex(g), 36, '0'), 'KH01-B-' || g, 1 + mod(g, 1000),
 FROM generate_series(1, :docs) g;
 INSERT INTO holds (id, reason, customer_id, created_by, created_at)
 SELECT h, 'litigation ' || h, h * 97, 'bench', now() FROM generate_series(1, 10) h;
-INSERT INTO holds (id, reason, customer_id, created_by, created_at) VALUES (11, 'documents', NULL, 'bench', now());
+INSERT INTO holds (id, reason, customer_id, created_by, created_at)
+VALUES (11, 'documents', NULL, 'bench', now());
 INSERT INTO hold_documents (hold_id, document_id)
 SELECT 11, lpad(to_hex(g), 36, '0') FROM generate_series(7, :docs, greatest(1, :docs / 1000)) g;
 ANALYZE;

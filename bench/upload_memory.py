@@ -14,6 +14,7 @@ status is 1 only when an upload itself fails.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -94,10 +95,8 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
 def rss(process: psutil.Process) -> int:
     total = 0
     for proc in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 

@@ -61,10 +61,10 @@ def backup(ctx: Container, folder: Path, *, progress: Callable[[str], None] = la
     (folder / "metadata").mkdir(parents=True)
     files: dict[str, str] = {}
     options = {"isolation_level": "REPEATABLE READ"} if ctx.engine.dialect.name == "postgresql" else {}
-    with ctx.engine.connect().execution_options(**options) as conn:
-        with conn.begin():  # one snapshot: SQLite's write lock, PostgreSQL's repeatable read
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-            objects = _dump_tables(conn, folder, files)
+    # one snapshot: SQLite's write lock, PostgreSQL's repeatable read
+    with ctx.engine.connect().execution_options(**options) as conn, conn.begin():
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        objects = _dump_tables(conn, folder, files)
     for key, version_id in objects:
         target = folder / "objects" / key
         target.parent.mkdir(parents=True, exist_ok=True)

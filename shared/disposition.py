@@ -51,7 +51,8 @@ def _refuse_unless_due_and_free(session: Session, document: Document, *, today: 
     if is_held(session, document.id):
         raise Conflict(f"{document.archive_number} is under a legal hold", code="document_held",
                        detail={"document": document.id})
-    if document.status != DocumentStatus.DUE or not (document.retain_until and document.retain_until <= today):
+    if document.status != DocumentStatus.DUE or not (document.retain_until
+                                                      and document.retain_until <= today):
         raise Conflict(f"{document.archive_number} is not due for destruction",
                        code="document_not_due", detail={"document": document.id,
                                                         "retain_until": document.retain_until})

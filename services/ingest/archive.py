@@ -98,12 +98,12 @@ def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Up
             uow.session.flush()
             uow.commit()
             return result
-    except IntegrityError:
+    except IntegrityError as exc:
         _remove_object(ctx, key)
         with ctx.uow() as uow:
             _refuse_duplicate(uow.session, scope, upload.sha256)
         raise Conflict("another upload changed this document at the same time; try again",
-                       code="concurrent_change")
+                       code="concurrent_change") from exc
     except BaseException:
         _remove_object(ctx, key)
         raise

@@ -111,7 +111,7 @@ class ExtractHandler:
             if page.image:
                 page.image.unlink(missing_ok=True)
         return [(p.number, _source(p, text), "\n".join(t for t in (p.text, text) if t))
-                for p, text in zip(pages, results)]
+                for p, text in zip(pages, results, strict=True)]
 
     def _ocr_one(self, page: Page) -> str | None:
         try:

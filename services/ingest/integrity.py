@@ -74,7 +74,8 @@ def check_version(ctx: Container, version: StoredVersion, *, lock: bool) -> list
             return [Finding("integrity", target, f"its object cannot be read: {exc.message}")]
         found = []
         if digest.hexdigest() != version.sha256:
-            found.append(Finding("authenticity", target, "the stored bytes do not match the recorded SHA-256"))
+            found.append(Finding("authenticity", target,
+                                 "the stored bytes do not match the recorded SHA-256"))
         try:
             inspect_file(copy, filename=copy.name, max_pixels=ctx.settings.max_image_pixels,
                               max_pages=ctx.settings.max_pages)

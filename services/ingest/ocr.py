@@ -35,14 +35,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from PIL import Image
 
 from shared.domain.errors import DanganError, InvalidInput
 from services.ingest.process_lifetime import child_dies_with_us, die_with_parent, watch_owner
 
-PageInput = Union[bytes, str, Path]
+PageInput = bytes | str | Path
 
 # Han ideographs, CJK punctuation and full-width forms (，：（）etc.)
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"

@@ -7,10 +7,11 @@ not from pickled memory."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageSequence

@@ -17,10 +17,10 @@ import subprocess
 import sys
 import threading
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pypdfium2 as pdfium
 from PIL import Image

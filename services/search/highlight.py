@@ -72,7 +72,7 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def valid_resident_id(number: str) -> bool:
     """GB 11643 check digit of an 18-digit resident ID number."""
-    total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True))
     return "10X98765432"[total % 11] == number[17].upper()
 
 

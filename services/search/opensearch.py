@@ -138,7 +138,8 @@ class OpenSearchIndex(SearchIndex):
             if not rows:
                 break
             after, offset = rows[-1]["sort"], offset - len(rows)
-        return self.client.search(index=self.alias, body=dict(body, **({"search_after": after} if after else {})))
+        return self.client.search(index=self.alias,
+                                  body=dict(body, **({"search_after": after} if after else {})))
 
     @staticmethod
     def _sort(query: SearchQuery) -> list[Any]:

@@ -55,8 +55,9 @@ class BlobStore(ABC):
         """Remove every version of ``key``. Deleting a missing key is not an error.
         Where the store locks objects, a locked version raises ``Locked``."""
 
-    def protect(self, key: str, *, version_id: str | None, retain_until: date | None,
-                legal_hold: bool) -> None:
+    def protect(  # noqa: B027 - not abstract: a no-op where the store has no lock of its own
+            self, key: str, *, version_id: str | None, retain_until: date | None,
+            legal_hold: bool) -> None:
         """Mirror the archive's rules into the store's own lock, where it has one.
         A directory has none: there the application is the only guard."""
 

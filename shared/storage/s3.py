@@ -5,6 +5,7 @@ manager reading their parts from disk (``put_file``), so memory stays flat
 whatever the file size. A stream (``put``) costs at most two parts in memory."""
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -142,10 +143,9 @@ class S3Store(BlobStore):
             self._abort_uploads(key)
             for version in self._versions(key):
                 args = {"Bucket": self.bucket, "Key": key, "VersionId": version}
-                try:
+                # a delete marker, or a bucket without Object Lock: nothing to lift
+                with contextlib.suppress(ClientError):
                     self.client.put_object_legal_hold(**args, LegalHold={"Status": "OFF"})
-                except ClientError:
-                    pass  # a delete marker, or a bucket without Object Lock: nothing to lift
                 self.client.delete_object(**args, BypassGovernanceRetention=True)
 
     def _abort_uploads(self, key: str) -> None:

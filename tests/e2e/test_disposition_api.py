@@ -54,7 +54,8 @@ def listed(people: dict, *documents: dict, decision: str = "destroy") -> int:
     assert created.status_code == 201, created.text
     list_id = created.json()["id"]
     items = [{"document": d["id"], "decision": decision, "reason": "已到期，无保存价值"} for d in documents]
-    assert arch.post(f"/api/v1/destruction-lists/{list_id}/appraise", json={"items": items}).status_code == 200
+    appraised = arch.post(f"/api/v1/destruction-lists/{list_id}/appraise", json={"items": items})
+    assert appraised.status_code == 200
     return list_id
 
 

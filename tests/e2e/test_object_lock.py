@@ -20,7 +20,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
 
 
 def test_object_lock_mirrors_the_schedule_and_refuses_an_early_delete(
-        people: dict, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+        people: dict, container: Container, index: SearchIndex,  # noqa: F811 - the imported fixture
+        tmp_path: Path) -> None:
     arch = people["arch"]
     contract = upload(arch, samples.make_pdf(tmp_path, seed=1), document_date="2024-03-15")
     pending = upload(arch, samples.make_png(tmp_path, seed=2), type="id_copy")

@@ -2,8 +2,8 @@
 layers are judged, not trusted; work per file is bounded (SPEC §5, §10)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import psutil

@@ -50,7 +50,8 @@ def test_document_date_trigger(old_contract: dict) -> None:
     assert old_contract["retain_until"] == "2020-06-30"
 
 
-def test_the_sweep_flags_what_is_due_once_and_never_early(archivist: httpx.Client, old_contract: dict) -> None:
+def test_the_sweep_flags_what_is_due_once_and_never_early(archivist: httpx.Client,
+                                                          old_contract: dict) -> None:
     assert sweep(archivist, "2020-06-29") == 0
     assert status(archivist, old_contract) == "archived"
     assert sweep(archivist, "2020-06-30") == 1

@@ -69,5 +69,5 @@ def test_the_readme_role_table_is_the_one_enforced() -> None:
         if not line.startswith("| `"):
             break
         cells = [cell.strip() for cell in line.strip("|").split("|")]
-        rows[cells[0].strip("`")] = {role for role, mark in zip(roles, cells[1:]) if mark == "✓"}
+        rows[cells[0].strip("`")] = {role for role, mark in zip(roles, cells[1:], strict=True) if mark == "✓"}
     assert rows == {a.value: {r for r in roles if allows(r, a)} for a in Action}

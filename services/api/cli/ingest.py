@@ -92,7 +92,7 @@ def read_manifest(path: Path) -> list[tuple[int, dict[str, str] | str]]:
                                "(a comma inside a value needs quotes)"))
             continue
         cells += [""] * (len(header) - len(cells))
-        rows.append((line, {name: value.strip() for name, value in zip(header, cells) if name}))
+        rows.append((line, {name: value.strip() for name, value in zip(header, cells, strict=True) if name}))
     return rows
 
 
