@@ -58,7 +58,7 @@ def login(session: Session, *, username: str, password: str, hours: int) -> tupl
         valid = user is not None and user.active
     except (VerificationError, InvalidHashError):
         valid = False
-    if not valid:
+    if user is None or not valid:
         audit.record(session, actor=username[:64] or "-", action="auth.login_failed",
                      target=f"user:{username[:58]}")
         raise AuthenticationFailed("wrong username or password", code="invalid_credentials")

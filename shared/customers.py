@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ def create_customer(session: Session, *, code: str, name: str, kind: str, grade:
     return customer
 
 
-def _check_choice(field: str, value: str, choices: type) -> None:
+def _check_choice(field: str, value: str, choices: type[StrEnum]) -> None:
     allowed = [c.value for c in choices]
     if value not in allowed:
         raise InvalidInput(f"{field} must be one of {', '.join(allowed)}", code=f"invalid_{field}",

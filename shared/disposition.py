@@ -23,6 +23,7 @@ from shared.db.models import (
     PageText,
     User,
 )
+from shared.db.session import rowcount
 from shared.domain.authority import approver_for, may_approve
 from shared.domain.errors import Conflict, DanganError, InvalidInput, NotFound, PermissionDenied
 from shared.domain.keys import preview_key
@@ -188,13 +189,13 @@ def _claim(session: Session, *, list_id: int, token: str) -> None:
     """One execution of a list at a time: a compare-and-set on the list row that
     wins for a free claim, or for a stale one (its holder crashed)."""
     now = datetime.now(UTC)
-    taken = session.execute(
+    taken = rowcount(session.execute(
         update(DestructionList)
         .where(DestructionList.id == list_id,
                or_(DestructionList.execution_token.is_(None),
                    DestructionList.execution_heartbeat < now - STALE_CLAIM))
         .values(execution_token=token, execution_heartbeat=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)))
     if not taken:
         raise Conflict(f"destruction list {list_id} is being executed right now; "
                        f"an interrupted execution may be resumed later", code="execution_in_progress")
@@ -204,10 +205,10 @@ def _renew(session: Session, *, list_id: int, token: str, release: bool = False)
     """Progress: the claim is still ours (else stop, writing nothing) and fresh again."""
     values = ({"execution_token": None, "execution_heartbeat": None} if release
               else {"execution_heartbeat": datetime.now(UTC)})
-    kept = session.execute(
+    kept = rowcount(session.execute(
         update(DestructionList)
         .where(DestructionList.id == list_id, DestructionList.execution_token == token)
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        .values(**values).execution_options(synchronize_session=False)))
     if not kept:
         raise Conflict(f"another execution of destruction list {list_id} took over",
                        code="execution_in_progress")
@@ -223,6 +224,8 @@ def objects_of(document: Document) -> list[str]:
 def record_destruction(session: Session, *, item_id: int, reference: str) -> DestructionCertificate:
     """After the bytes are gone: tombstone, certificate, no text, index removal queued."""
     item = session.get(DestructionItem, item_id)
+    if item is None:
+        raise NotFound(f"destruction item {item_id} not found", code="destruction_item_not_found")
     found, document = item.destruction_list, item.document
     now = datetime.now(UTC)
     certificate = DestructionCertificate(

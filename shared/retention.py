@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from shared import audit
 from shared.db.models import Customer, Document, Hold, HoldDocument, Job
+from shared.db.session import rowcount
 from shared.documents import get_document
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
@@ -58,7 +59,7 @@ def sweep(session: Session, *, as_of: date, actor: str, today: date | None = Non
         .where(sweepable(), due_condition(as_of))
         .values(status=DocumentStatus.DUE.value, updated_at=stamp)
         .execution_options(synchronize_session=False))
-    flagged = result.rowcount or 0
+    flagged = rowcount(result) or 0
     if flagged:
         _reindex_flagged(session, stamp)
     audit.record(session, actor=actor, action="retention.sweep", target=None,

@@ -12,6 +12,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +104,7 @@ class ExtractHandler:
     def _ocr(self, pages: list[Page]) -> list[tuple[int, str, str]]:
         if not pages:
             return []
+        results: Sequence[str | None]
         try:
             results = self.ocr.recognise([p.image for p in pages if p.image])
         except OcrFailed:

@@ -191,7 +191,7 @@ def is_blank(image: Image.Image) -> bool:
     """A page of one flat tone, without a single darker mark: nothing for OCR
     to read. (Scanner specks make a page not blank; it is then OCRed.)"""
     low, high = image.convert("L").getextrema()
-    return high - low < 40
+    return high - low < 40  # type: ignore[operator]  # one band ("L"): (min, max), not a pair per band
 
 
 def _ocr_ready(frame: Image.Image) -> Image.Image:

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 
 from shared.bootstrap import Container
 from shared.db.models import DocumentVersion, Job, PendingObject
+from shared.db.session import rowcount
 from shared.jobs.queue import RUNNING
 from services.ingest.spool import owner_gone, remove_leftovers
 
@@ -44,7 +45,7 @@ def _expire_dead_leases(ctx: Container, now: datetime) -> int:
             return 0
         result = session.execute(update(Job).where(Job.state == RUNNING, Job.locked_by.in_(dead))
                                  .values(lease_until=now - timedelta(seconds=1)))
-        return result.rowcount or 0
+        return rowcount(result) or 0
 
 
 def abandoned(row: PendingObject, *, now: datetime) -> bool:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import tantivy
 from tantivy import FieldType, Occur, Query
@@ -146,13 +147,14 @@ class EmbeddedIndex(SearchIndex):
         index.reload()
         searcher = index.searcher()
         engine_query = self._query(query)
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if query.sort != "relevance":
             kwargs = {"order_by_field": "date_key",
                       "order": tantivy.Order.Asc if query.sort == "date" else tantivy.Order.Desc}
         found = searcher.search(engine_query, limit=query.size, offset=query.offset, count=True, **kwargs)
         hits = [self._hit(searcher, score, address, query) for score, address in found.hits]
-        return SearchResult(total=found.count or 0, hits=hits, facets=self._facets(searcher, engine_query))
+        total = found.count or 0  # type: ignore[attr-defined]  # tantivy's stub lacks SearchResult.count
+        return SearchResult(total=total, hits=hits, facets=self._facets(searcher, engine_query))
 
     def _hit(self, searcher, score, address, query: SearchQuery) -> Hit:  # type: ignore[no-untyped-def]
         stored = searcher.doc(address)
@@ -218,7 +220,8 @@ class EmbeddedIndex(SearchIndex):
         if total == 0:
             return set()
         found = searcher.search(Query.all_query(), limit=total, count=False)
-        return {searcher.doc(address).get_first("id") for _, address in found.hits}
+        return {searcher.doc(address).get_first("id")  # type: ignore[misc]  # every document has an id
+                for _, address in found.hits}
 
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):

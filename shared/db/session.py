@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,3 +93,9 @@ class UnitOfWork:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. ``Session.execute`` is typed as
+    returning a ``Result``; for these statements it is a ``CursorResult``."""
+    return cast("CursorResult[Any]", result).rowcount

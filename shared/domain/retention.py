@@ -89,7 +89,7 @@ def _rule(name: str, entry: dict, where: str) -> RetentionRule:
         raise InvalidInput(f"{where}: unknown key(s) {', '.join(sorted(unknown))}",
                            code="invalid_schedule")
     try:
-        term = Term(entry.get("term"))
+        term = Term(entry.get("term"))  # type: ignore[arg-type]  # None is refused like any unknown term
         trigger = Trigger(entry.get("trigger", Trigger.DOCUMENT_DATE))
     except ValueError as exc:
         raise InvalidInput(f"{where}: {exc}", code="invalid_schedule") from None

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shared.db.models import Job
+from shared.db.session import rowcount
 
 EXTRACT = "extract"
 INDEX = "index"
@@ -71,14 +72,14 @@ def extend(session: Session, *, job_id: int, worker: str, lease_seconds: int) ->
     result = session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker,
                                                Job.state == RUNNING)
                              .values(lease_until=_now() + timedelta(seconds=lease_seconds)))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def complete(session: Session, *, job_id: int, worker: str) -> bool:
     result = session.execute(update(Job).where(Job.id == job_id, Job.locked_by == worker,
                                                Job.state == RUNNING)
                              .values(state=DONE, lease_until=None, last_error=None))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def fail(session: Session, *, job_id: int, worker: str, error: str,
@@ -105,7 +106,7 @@ def release(session: Session, *, job_id: int, worker: str) -> bool:
                                                Job.state == RUNNING)
                              .values(state=QUEUED, attempts=Job.attempts - 1, lease_until=None,
                                      locked_by=None, run_after=_now()))
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def counts(session: Session) -> dict[str, dict[str, int]]:
@@ -121,4 +122,4 @@ def retry_parked(session: Session, *, job_id: int | None = None) -> int:
     if job_id is not None:
         query = query.where(Job.id == job_id)
     result = session.execute(query.values(state=QUEUED, attempts=0, run_after=_now()))
-    return result.rowcount
+    return rowcount(result)

@@ -5,6 +5,8 @@ the API apply (another person approves, with the authority for the most
 sensitive level; the supervisor is neither the executor nor the approver)."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from sqlalchemy import select
 
@@ -63,7 +65,8 @@ def create(state: State, documents: tuple[str, ...], actor: str) -> None:
 def appraise(state: State, list_id: int, destroy: tuple[str, ...], extend: tuple[str, ...],
              reason: str, actor: str) -> None:
     """Record the appraisal of the items of LIST_ID."""
-    decisions = [{"document": d, "decision": "destroy", "reason": reason} for d in destroy]
+    decisions: list[dict[str, Any]] = [{"document": d, "decision": "destroy", "reason": reason}
+                                       for d in destroy]
     for spec in extend:
         document, _, rest = spec.partition(":")
         years, _, why = rest.partition(":")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from shared import retention as service
 from shared.db.models import Hold, User
+from shared.domain.errors import NotFound
 from shared.domain.permissions import Action
 from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 from services.api.routes.retention import PREVIEW_SIZE, preview_out
@@ -59,6 +60,8 @@ def _preview(state: State, day: date, actor: str | None) -> None:
         # the local operator holds the database's keys: it sees what `retention due` shows
         clearance = 1 if username == "cli" else uow.session.scalar(
             select(User.clearance).where(User.username == username))
+        if clearance is None:
+            raise NotFound(f"user {username} not found", code="user_not_found")
         total, rows = service.preview_sweep(uow.session, as_of=day, clearance=clearance,
                                             limit=PREVIEW_SIZE)
         data = preview_out(day, total, rows)

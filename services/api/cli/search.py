@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from shared import access
 from shared.db.models import User
+from shared.domain.errors import NotFound
 from shared.domain.model import Role
 from shared.domain.permissions import Action
 from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
@@ -37,11 +38,14 @@ def search(state: State, words: tuple[str, ...], customer, type_, year, date_fro
 
     Put -- before the words when the first one is excluded: dangan search -- -担保 合同"""
     ctx = state.container
-    granted, restricted_ok = (), False
+    granted: tuple[str, ...] = ()
+    restricted_ok = False
     with ctx.uow() as uow:
         username = acting(uow.session, actor, Action.DOCUMENT_READ)
         if username != "cli":  # a named user searches with their own clearance and grants
             user = uow.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"user {username} not found", code="user_not_found")
             clearance, restricted_ok = user.clearance, user.role == Role.ARCHIVIST
             granted = tuple(sorted(access.granted_ids(uow.session, username=username,
                                                       today=ctx.today())))

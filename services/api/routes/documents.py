@@ -10,14 +10,15 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from shared import access, audit
+from shared.bootstrap import Container
 from shared.disposition import certificate_of
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from shared.domain.permissions import may_see
 from services.api.deps import ContainerDep, Reader, Uploader
-from services.api.multipart import Form, read_form
+from services.api.multipart import read_form
 from services.api.schemas import DocumentOut, Page, VersionOut
-from services.ingest import NewDocument, add_version, archive_document
+from services.ingest import NewDocument, Upload, add_version, archive_document
 from services.ingest.metadata import FIELDS
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -37,14 +38,14 @@ UPLOAD_FIELDS = FIELDS | {"file"}
                                 "custom_fields": {"type": "string",
                                                   "description": "a JSON object"}}}}}}})
 async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> DocumentOut:
-    form = await _read(request, ctx)
+    fields, upload = await _read(request, ctx)
     try:
-        meta = _new_document(form.fields)
-        document = await run_in_threadpool(archive_document, ctx, upload=form.upload,
+        meta = _new_document(fields)
+        document = await run_in_threadpool(archive_document, ctx, upload=upload,
                                            meta=meta, actor=user.username,
                                            clearance=user.clearance)
     finally:
-        form.upload.discard()
+        upload.discard()
     return await run_in_threadpool(_reload, ctx, document.id, user)
 
 
@@ -52,12 +53,12 @@ async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> Documen
 async def new_version(document_id: str, request: Request, ctx: ContainerDep,
                       user: Uploader) -> VersionOut:
     await run_in_threadpool(_reload, ctx, document_id, user)  # 404 beyond the caller's clearance
-    form = await _read(request, ctx)
+    _, upload = await _read(request, ctx)
     try:
         version = await run_in_threadpool(add_version, ctx, document_id=document_id,
-                                          upload=form.upload, actor=user.username)
+                                          upload=upload, actor=user.username)
     finally:
-        form.upload.discard()
+        upload.discard()
     return VersionOut.of(version)
 
 
@@ -158,12 +159,13 @@ def _readable(ctx, session, document_id: str, user):  # type: ignore[no-untyped-
     return document
 
 
-async def _read(request: Request, ctx) -> Form:  # type: ignore[no-untyped-def]
+async def _read(request: Request, ctx: Container) -> tuple[dict[str, str], Upload]:
+    """The form's fields and its file; a request without a file is refused."""
     form = await read_form(request, spool_dir=ctx.settings.spool_dir,
                            limit=ctx.settings.max_upload_bytes)
     if form.upload is None:
         raise InvalidInput("the request has no file part named 'file'", code="missing_file")
-    return form
+    return form.fields, form.upload
 
 
 def _new_document(fields: dict[str, str]) -> NewDocument:
