@@ -7,13 +7,18 @@ BIN := $(VENV)/bin
 DEBIAN_RUN := libmagic1 tesseract-ocr tesseract-ocr-chi-sim libgl1 libglib2.0-0
 DEBIAN_TEST := postgresql fonts-wqy-zenhei curl
 
-.PHONY: run test install install-test debian-run debian-test clean
+.PHONY: run test lint install install-test debian-run debian-test clean
 
 run: install
 	$(BIN)/dangan serve
 
-test: install-test
+test: install-test lint
 	infra/local/test.sh $(PYTEST_ARGS)
+
+# the linter and the type checker; either one's findings fail the build
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 install: debian-run $(VENV)/.installed-run
 install-test: debian-run debian-test $(VENV)/.installed-test
@@ -38,4 +43,4 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	touch $@ $(VENV)/.installed-run
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache
