@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, func, select, text, update
+from sqlalchemy import Connection, Date, DateTime, Table, func, select, text, update
+from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
 from shared.db.models import AuditHead, Base, Document, DocumentVersion, User
@@ -79,7 +80,7 @@ def backup(ctx: Container, folder: Path, *, progress: Callable[[str], None] = la
     return {"files": len(files), "objects": len(objects), "schema_revision": revision}
 
 
-def _dump_tables(conn, folder: Path, files: dict[str, str]) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+def _dump_tables(conn: Connection, folder: Path, files: dict[str, str]) -> list[tuple[str, str | None]]:
     objects: list[tuple[str, str | None]] = []
     for table in _tables():
         path = folder / "metadata" / f"{table.name}.jsonl"
@@ -148,7 +149,7 @@ def _mime_types(folder: Path) -> dict[str, str]:
     return {row["object_key"]: row["mime_type"] for row in rows}
 
 
-def _load_tables(session, folder: Path) -> int:  # type: ignore[no-untyped-def]
+def _load_tables(session: Session, folder: Path) -> int:
     count = 0
     for table in _tables():
         path = folder / "metadata" / f"{table.name}.jsonl"
@@ -165,7 +166,7 @@ def _load_tables(session, folder: Path) -> int:  # type: ignore[no-untyped-def]
     return count
 
 
-def _advance_sequence(session, table: Table) -> None:  # type: ignore[no-untyped-def]
+def _advance_sequence(session: Session, table: Table) -> None:
     """PostgreSQL: new rows after a restore must not reuse restored ids."""
     if session.get_bind().dialect.name != "postgresql" or "id" not in table.columns:
         return

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared import audit
+from shared.bootstrap import Container
 from shared.db.models import (
     DestructionCertificate,
     DestructionItem,
@@ -221,11 +222,16 @@ def objects_of(document: Document) -> list[str]:
     return keys + [preview_key(document.id, v.number) for v in document.versions]
 
 
-def record_destruction(session: Session, *, item_id: int, reference: str) -> DestructionCertificate:
-    """After the bytes are gone: tombstone, certificate, no text, index removal queued."""
+def _item(session: Session, item_id: int) -> DestructionItem:
     item = session.get(DestructionItem, item_id)
     if item is None:
         raise NotFound(f"destruction item {item_id} not found", code="destruction_item_not_found")
+    return item
+
+
+def record_destruction(session: Session, *, item_id: int, reference: str) -> DestructionCertificate:
+    """After the bytes are gone: tombstone, certificate, no text, index removal queued."""
+    item = _item(session, item_id)
     found, document = item.destruction_list, item.document
     now = datetime.now(UTC)
     certificate = DestructionCertificate(
@@ -271,7 +277,7 @@ def finish_execution(session: Session, *, list_id: int, token: str) -> Destructi
     return found
 
 
-def execute(ctx, *, list_id: int, actor: str, supervisor: str) -> list[str]:  # type: ignore[no-untyped-def]
+def execute(ctx: Container, *, list_id: int, actor: str, supervisor: str) -> list[str]:
     """Destroy every item appraised 'destroy'; the ids of the destroyed documents.
     The list is claimed first, so a second execution meanwhile is refused. Bytes
     go first, then the records, item by item: an interruption is resumed by
@@ -292,10 +298,10 @@ def execute(ctx, *, list_id: int, actor: str, supervisor: str) -> list[str]:  # 
     return destroyed
 
 
-def _destroy_item(ctx, *, list_id: int, item_id: int, token: str) -> str:  # type: ignore[no-untyped-def]
+def _destroy_item(ctx: Container, *, list_id: int, item_id: int, token: str) -> str:
     store: BlobStore = ctx.store
     with ctx.uow() as uow:
-        item = uow.session.get(DestructionItem, item_id)
+        item = _item(uow.session, item_id)
         keys, document_id = objects_of(item.document), item.document_id
     for key in keys:
         store.destroy(key)
@@ -306,7 +312,7 @@ def _destroy_item(ctx, *, list_id: int, item_id: int, token: str) -> str:  # typ
     return document_id
 
 
-def _release_after_failure(ctx, *, list_id: int, token: str) -> None:  # type: ignore[no-untyped-def]
+def _release_after_failure(ctx: Container, *, list_id: int, token: str) -> None:
     """Free the claim so that the same people may resume at once. The failure
     being raised is what matters: when the release fails too (the database is
     down), the claim goes stale by itself."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from shared.db.models import AuditEvent, Customer, DestructionCertificate, Document
@@ -15,7 +15,7 @@ ACTIVITY = {"ingests": "document.upload", "views": "document.view",
             "downloads": "document.download", "access_requests": "access.request"}
 
 
-def _period(session: Session, column, pattern: str):  # type: ignore[no-untyped-def]
+def _period(session: Session, column: SQLColumnExpression[Any], pattern: str) -> ColumnElement[str]:
     """'YYYY-MM' or 'YYYY' of a date or time column, on either database."""
     # the pattern is inlined, not bound: PostgreSQL must see the same expression
     # in SELECT and GROUP BY
@@ -24,7 +24,8 @@ def _period(session: Session, column, pattern: str):  # type: ignore[no-untyped-
     return func.strftime(literal_column(f"'{pattern}'"), column)
 
 
-def _grouped(session: Session, key, *where) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _grouped(session: Session, key: SQLColumnExpression[Any],
+             *where: ColumnElement[bool]) -> dict[str, int]:
     query = select(key, func.count()).select_from(Document).where(*where).group_by(key).order_by(key)
     return {str(k) if k is not None else "none": n for k, n in session.execute(query)}
 

@@ -1,6 +1,7 @@
 """Request dependencies: the container and the authenticated user."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -51,7 +52,7 @@ async def current_user(
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def permit(action: Action):  # type: ignore[no-untyped-def]
+def permit(action: Action) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the caller, if the role × action table lets their role do ``action``."""
 
     async def check(user: CurrentUser) -> Principal:
@@ -60,18 +61,18 @@ def permit(action: Action):  # type: ignore[no-untyped-def]
                                    detail={"role": user.role, "action": action.value})
         return user
 
-    return Annotated[Principal, Depends(check)]
+    return check
 
 
-Uploader = permit(Action.DOCUMENT_UPLOAD)
-Reader = permit(Action.DOCUMENT_READ)
-CustomerReader = permit(Action.CUSTOMER_READ)
-CustomerManager = permit(Action.CUSTOMER_MANAGE)
-RetentionReader = permit(Action.RETENTION_READ)
-RetentionManager = permit(Action.RETENTION_MANAGE)
-Approver = permit(Action.DESTRUCTION_APPROVE)
-AuditReader = permit(Action.AUDIT_READ)
-JobsManager = permit(Action.JOBS_MANAGE)
-AccessRequester = permit(Action.ACCESS_REQUEST)
-AccessApprover = permit(Action.ACCESS_APPROVE)
-ReportsReader = permit(Action.REPORTS_READ)
+Uploader = Annotated[Principal, Depends(permit(Action.DOCUMENT_UPLOAD))]
+Reader = Annotated[Principal, Depends(permit(Action.DOCUMENT_READ))]
+CustomerReader = Annotated[Principal, Depends(permit(Action.CUSTOMER_READ))]
+CustomerManager = Annotated[Principal, Depends(permit(Action.CUSTOMER_MANAGE))]
+RetentionReader = Annotated[Principal, Depends(permit(Action.RETENTION_READ))]
+RetentionManager = Annotated[Principal, Depends(permit(Action.RETENTION_MANAGE))]
+Approver = Annotated[Principal, Depends(permit(Action.DESTRUCTION_APPROVE))]
+AuditReader = Annotated[Principal, Depends(permit(Action.AUDIT_READ))]
+JobsManager = Annotated[Principal, Depends(permit(Action.JOBS_MANAGE))]
+AccessRequester = Annotated[Principal, Depends(permit(Action.ACCESS_REQUEST))]
+AccessApprover = Annotated[Principal, Depends(permit(Action.ACCESS_APPROVE))]
+ReportsReader = Annotated[Principal, Depends(permit(Action.REPORTS_READ))]

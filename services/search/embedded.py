@@ -156,19 +156,21 @@ class EmbeddedIndex(SearchIndex):
         total = found.count or 0  # type: ignore[attr-defined]  # tantivy's stub lacks SearchResult.count
         return SearchResult(total=total, hits=hits, facets=self._facets(searcher, engine_query))
 
-    def _hit(self, searcher, score, address, query: SearchQuery) -> Hit:  # type: ignore[no-untyped-def]
+    def _hit(self, searcher: tantivy.Searcher, score: object, address: tantivy.DocAddress,
+             query: SearchQuery) -> Hit:
         stored = searcher.doc(address)
         key = stored.get_first("date_key") or 0
         body = bytes(stored.get_first("body") or b"").decode("utf-8")
         title = stored.get_first("title") or ""
+        # id, archive_number and type are stored for every document; tantivy types them optional
         return Hit(
-            id=stored.get_first("id"), archive_number=stored.get_first("archive_number"),
+            id=stored.get_first("id"), archive_number=stored.get_first("archive_number"),  # type: ignore[arg-type]
             title=title, score=float(score) if isinstance(score, float) else 0.0,
-            type=stored.get_first("type"), customer=stored.get_first("customer") or None,
+            type=stored.get_first("type"), customer=stored.get_first("customer") or None,  # type: ignore[arg-type]
             document_date=date(key // 10000, key // 100 % 100, key % 100) if key else None,
             highlights=snippets(f"{title}\n{body}", query.clauses, mask_ids=query.mask_ids))
 
-    def _facets(self, searcher, engine_query) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+    def _facets(self, searcher: tantivy.Searcher, engine_query: Query) -> dict[str, dict[str, int]]:
         spec = {"type": {"terms": {"field": "type", "size": 50}},
                 "year": {"terms": {"field": "year", "size": 200}}}
         result = searcher.aggregate(engine_query, spec)

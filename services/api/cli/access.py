@@ -1,7 +1,7 @@
 """``dangan access``: borrowing requests (借阅) from the shell, as a named user."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 from sqlalchemy import select
@@ -34,8 +34,8 @@ def access() -> None:
 @AS_USER
 @pass_state
 @handles_errors
-def request(state: State, documents: tuple[str, ...], customer: str | None, purpose: str, until,  # type: ignore[no-untyped-def]
-            actor: str) -> None:
+def request(state: State, documents: tuple[str, ...], customer: str | None, purpose: str,
+            until: datetime, actor: str) -> None:
     """File a request."""
     with state.container.transaction() as session:
         found = service.request_access(session, requester=acting(session, actor, Action.ACCESS_REQUEST),

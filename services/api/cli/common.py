@@ -9,10 +9,13 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container, build
 from shared.config import Settings
 from shared.domain.errors import DanganError
+from shared.domain.permissions import Action
+from services.ingest.recovery import Recovery
 
 
 class State:
@@ -92,7 +95,7 @@ class Progress:
             click.echo(line, err=True)
 
 
-def acting(session, actor: str | None, action) -> str:  # type: ignore[no-untyped-def]
+def acting(session: Session, actor: str | None, action: Action) -> str:
     """Who a command acts as. A named user (--as, or DANGAN_USER) is held to the
     role × action table like the API holds them; without one the command runs as
     the local operator ("cli"), who has the database's own keys anyway."""
@@ -117,7 +120,7 @@ as_user = click.option("--as", "actor", envvar="DANGAN_USER", default=None, meta
                             "(default: $DANGAN_USER, else the local operator).")
 
 
-def report_recovery(found) -> None:  # type: ignore[no-untyped-def]
+def report_recovery(found: Recovery) -> None:
     """Say what a crashed process had left and this start removed, or could not."""
     if found.removed_objects:
         click.echo(f"removed {len(found.removed_objects)} objects a crashed process wrote "

@@ -1,14 +1,17 @@
 """``dangan customers``: the customer register."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from shared import customers as service
+from shared.db.models import Customer
 from shared.domain.permissions import Action
 from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 
 
-def _row(c) -> dict:  # type: ignore[no-untyped-def]
+def _row(c: Customer) -> dict:
     return {"code": c.code, "name": c.name, "kind": c.kind, "grade": c.grade, "status": c.status,
             "closed_at": c.closed_at.isoformat() if c.closed_at else None}
 
@@ -74,7 +77,7 @@ def show(state: State, code: str) -> None:
 @as_user
 @pass_state
 @handles_errors
-def close(state: State, code: str, closed_at, actor: str | None) -> None:  # type: ignore[no-untyped-def]
+def close(state: State, code: str, closed_at: datetime, actor: str | None) -> None:
     """Close customer CODE: starts its event-based retention clocks."""
     with state.container.transaction() as session:
         row = _row(service.close_customer(session, code=code, closed_at=closed_at.date(),

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shared import disposition
 from shared.db.models import User
@@ -20,7 +21,7 @@ from services.api.routes.destruction import certificate_out, list_out
 AS_USER = click.option("--as", "actor", required=True, help="The user acting (must exist).")
 
 
-def _user(session, username: str, action: Action = Action.RETENTION_MANAGE) -> User:  # type: ignore[no-untyped-def]
+def _user(session: Session, username: str, action: Action = Action.RETENTION_MANAGE) -> User:
     acting(session, username, action)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:  # disposition always names a person

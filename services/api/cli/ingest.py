@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
+from shared.bootstrap import Container
 from shared.domain.errors import Conflict, DanganError, InvalidInput
 from shared.domain.permissions import Action
 from services.api.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
@@ -21,7 +23,7 @@ from services.ingest.metadata import FIELDS
 KNOWN = {"path", "customer", "type", "title", "date", "document_date", "secrecy", "tags", "location"}
 
 
-def clearance_of(session, actor: str) -> int | None:  # type: ignore[no-untyped-def]
+def clearance_of(session: Session, actor: str) -> int | None:
     """The acting user's clearance; None for the local operator."""
     from sqlalchemy import select
 
@@ -108,7 +110,7 @@ def _decode_manifest(path: Path) -> str:
                        code="invalid_manifest")
 
 
-def _ingest_row(ctx, folder: Path, line: int, row: dict[str, str] | str, actor: str,  # type: ignore[no-untyped-def]
+def _ingest_row(ctx: Container, folder: Path, line: int, row: dict[str, str] | str, actor: str,
                 clearance: int | None, summary: Summary) -> None:
     if isinstance(row, str):
         summary.refused.append({"line": line, "path": "", "code": "invalid_manifest", "message": row})

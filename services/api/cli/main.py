@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
+from shared.bootstrap import Container
 from services.api.cli.access import access
 from services.api.cli.audit import audit
 from services.api.cli.backup import backup, restore
@@ -18,6 +24,9 @@ from services.api.cli.retention import holds, retention
 from services.api.cli.search import search
 from services.api.cli.stats import stats
 from services.api.cli.users import users
+
+if TYPE_CHECKING:  # imported by `serve` alone, when it runs
+    import uvicorn
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,27 +112,27 @@ cli.add_command(restore)
 cli.add_command(stats)
 
 
-def _server(config, *, on_exit):  # type: ignore[no-untyped-def]
+def _server(config: uvicorn.Config, *, on_exit: Callable[[], None]) -> uvicorn.Server:
     """uvicorn's server, telling the workers to stop claiming the moment it is
     told to exit: both then stop within DANGAN_SHUTDOWN_SECONDS, not one after the other."""
     import uvicorn
 
     class Server(uvicorn.Server):
-        def handle_exit(self, sig, frame):  # type: ignore[no-untyped-def]
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             on_exit()
             super().handle_exit(sig, frame)
 
     return Server(config)
 
 
-def daily_sweep(container, stop):  # type: ignore[no-untyped-def]
+def daily_sweep(container: Container, stop: threading.Event) -> threading.Thread:
     """The retention sweep once a day at DANGAN_SWEEP_AT."""
     from datetime import time
 
     from shared import retention as service
     from shared.jobs.schedule import run_daily
 
-    def task(today):  # type: ignore[no-untyped-def]
+    def task(today: date) -> None:
         with container.transaction() as session:
             flagged = service.sweep(session, as_of=today, actor="scheduler")
         logging.getLogger("dangan.sweep").info("daily sweep flagged %s documents", flagged)

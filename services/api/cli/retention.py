@@ -1,7 +1,7 @@
 """``dangan retention`` and ``dangan holds``: the schedule, the sweep, holds."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import click
 from sqlalchemy import select
@@ -39,7 +39,7 @@ def schedule(state: State) -> None:
 @as_user
 @pass_state
 @handles_errors
-def sweep(state: State, as_of, dry_run: bool, actor: str | None) -> None:  # type: ignore[no-untyped-def]
+def sweep(state: State, as_of: datetime | None, dry_run: bool, actor: str | None) -> None:
     """Flag documents whose retention ran out as due. Idempotent; deletes nothing."""
     ctx = state.container
     day = as_of.date() if as_of else ctx.today()

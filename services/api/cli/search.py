@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import click
 from sqlalchemy import select
@@ -32,8 +33,10 @@ from services.search import SearchQuery, build_index, parse
 @as_user
 @pass_state
 @handles_errors
-def search(state: State, words: tuple[str, ...], customer, type_, year, date_from, date_to,  # type: ignore[no-untyped-def]
-           term, status, sort, page, size, clearance, actor) -> None:
+def search(state: State, words: tuple[str, ...], customer: str | None, type_: str | None,
+           year: int | None, date_from: datetime | None, date_to: datetime | None, term: str | None,
+           status: str | None, sort: str, page: int, size: int, clearance: int,
+           actor: str | None) -> None:
     """Search the archive: words, "phrases" (quote them for the shell) and -excluded words.
 
     Put -- before the words when the first one is excluded: dangan search -- -担保 合同"""

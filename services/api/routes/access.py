@@ -6,6 +6,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shared import access
 from shared.db.models import AccessRequest
@@ -26,7 +27,7 @@ class RefuseIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def request_out(session, request: AccessRequest) -> dict:  # type: ignore[no-untyped-def]
+def request_out(session: Session, request: AccessRequest) -> dict:
     return {"id": request.id, "requester": request.requester, "purpose": request.purpose,
             "until": request.until, "status": request.status,
             "customer": request.customer.code if request.customer else None,

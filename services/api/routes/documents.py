@@ -1,21 +1,24 @@
 """Documents (档案件): upload, versions, listing and content."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from shared import access, audit
 from shared.bootstrap import Container
+from shared.db.models import Document
 from shared.disposition import certificate_of
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from shared.domain.permissions import may_see
-from services.api.deps import ContainerDep, Reader, Uploader
+from services.api.deps import ContainerDep, Principal, Reader, Uploader
 from services.api.multipart import read_form
 from services.api.schemas import DocumentOut, Page, VersionOut
 from services.ingest import NewDocument, Upload, add_version, archive_document
@@ -102,7 +105,7 @@ def content(document_id: str, ctx: ContainerDep, user: Reader,
                      action="document.download" if download else "document.view",
                      target=f"document:{document_id}", details={"version": stored.number})
 
-    def body():  # type: ignore[no-untyped-def]
+    def body() -> Iterator[bytes]:
         yield first
         yield from chunks
 
@@ -130,16 +133,16 @@ def preview(document_id: str, ctx: ContainerDep, user: Reader,
     return StreamingResponse(ctx.store.iter_chunks(key), media_type="image/jpeg")
 
 
-def _reload(ctx, document_id: str, user) -> DocumentOut:  # type: ignore[no-untyped-def]
+def _reload(ctx: Container, document_id: str, user: Principal) -> DocumentOut:
     with ctx.uow() as uow:
         return DocumentOut.of(_visible(ctx, uow.session, document_id, user))
 
 
-def _granted(ctx, session, user) -> set[str]:  # type: ignore[no-untyped-def]
+def _granted(ctx: Container, session: Session, user: Principal) -> set[str]:
     return access.granted_ids(session, username=user.username, today=ctx.today())
 
 
-def _visible(ctx, session, document_id: str, user):  # type: ignore[no-untyped-def]
+def _visible(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
     """The document, or 404 when it is beyond the caller's clearance and grants (as if absent)."""
     document = get_document(session, document_id)
     if not (may_see(user.clearance, document.secrecy) or document_id in _granted(ctx, session, user)):
@@ -147,7 +150,7 @@ def _visible(ctx, session, document_id: str, user):  # type: ignore[no-untyped-d
     return document
 
 
-def _readable(ctx, session, document_id: str, user):  # type: ignore[no-untyped-def]
+def _readable(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
     """The document whose content the caller may open, or 403."""
     document = get_document(session, document_id)
     if not access.may_open(role=user.role, clearance=user.clearance, document=document,

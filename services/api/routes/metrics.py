@@ -3,9 +3,11 @@ state, read from the database at scrape time, so every replica reports the
 same truth; plus this process's own figures."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
 from shared.bootstrap import Container
@@ -19,7 +21,7 @@ class ArchiveCollector:
     def __init__(self, ctx: Container) -> None:
         self.ctx = ctx
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self) -> Iterator[Metric]:
         documents = GaugeMetricFamily("dangan_documents", "Documents by status", labels=["status"])
         jobs = GaugeMetricFamily("dangan_jobs", "Jobs by kind and state", labels=["kind", "state"])
         with self.ctx.uow() as uow:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from shared import retention
 from shared.db.models import Document, Hold
@@ -83,7 +84,7 @@ def override(document_id: str, body: OverrideIn, ctx: ContainerDep, user: Retent
         return DocumentOut.of(document)
 
 
-def _hold_out(session, hold: Hold) -> dict:  # type: ignore[no-untyped-def]
+def _hold_out(session: Session, hold: Hold) -> dict:
     return {"id": hold.id, "reason": hold.reason, "customer": hold.customer.code if hold.customer else None,
             "documents": retention.hold_document_ids(session, hold) if hold.customer_id is None else None,
             "created_by": hold.created_by, "created_at": hold.created_at,
