@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from shared.bootstrap import Container, build
 from shared.config import Settings
 from services.api import errors
+from services.api.body_limits import BodyLimits
 from services.api.routes import (
     access,
     audit,
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.index = index or build_index(container.settings)
     app.state.metrics = metrics.registry_for(container)
     errors.install(app)
+    app.add_middleware(BodyLimits)
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,
                    audit, access, metrics, stats):
         app.include_router(module.router)

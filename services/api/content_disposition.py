@@ -68,7 +68,7 @@ def decode_extended(raw: bytes) -> str | None:
     charset = parts[0].decode("latin-1").strip().lower() or "utf-8"
     try:
         return unquote_to_bytes(parts[2]).decode(charset)
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, ValueError):  # an unknown or unusable charset: use filename=
         return None
 
 

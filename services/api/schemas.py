@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from shared.db.models import Customer, Document, DocumentVersion
+
+
+# numbers a client sends for rows and pages: within what every database stores
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+VersionNumber = Annotated[int | None, Query(ge=1, le=100_000)]
 
 
 class TokenOut(BaseModel):

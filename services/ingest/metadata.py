@@ -93,9 +93,22 @@ def parse_json_object(value: str) -> dict[str, Any]:
     if not value.strip():
         return {}
     try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
+        parsed = json.loads(value, parse_constant=_no_constant)
+        # a lone surrogate (\ud800) parses, but can be neither stored nor answered
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError, UnicodeError):
         parsed = None
-    if not isinstance(parsed, dict):
-        raise InvalidInput("custom_fields must be a JSON object", code="invalid_request")
+    if not isinstance(parsed, dict) or not all(_plain(v) for v in parsed.values()):
+        raise InvalidInput("custom_fields must be a JSON object whose values are text, numbers, "
+                           "true/false or lists of those", code="invalid_request")
     return parsed
+
+
+def _plain(value: Any, *, in_list: bool = False) -> bool:
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    return not in_list and isinstance(value, list) and all(_plain(v, in_list=True) for v in value)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")

@@ -85,21 +85,32 @@ def read_manifest(path: Path) -> list[tuple[int, dict[str, str] | str]]:
         raise InvalidInput(f"{path.name}: missing column(s) {', '.join(sorted(missing))}",
                            code="invalid_manifest", detail={"columns": header})
     rows: list[tuple[int, dict[str, str] | str]] = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            rows.append((line, f"the line has {len(cells)} fields, the header {len(header)} "
-                               "(a comma inside a value needs quotes)"))
-            continue
-        cells += [""] * (len(header) - len(cells))
-        rows.append((line, {name: value.strip() for name, value in zip(header, cells, strict=True) if name}))
+    try:
+        for cells in reader:
+            _add_row(rows, header, cells, reader.line_num)
+    except csv.Error as exc:  # a field over csv's limit, a NUL: the rest cannot be read
+        raise InvalidInput(f"{path.name} line {reader.line_num + 1}: {exc}",
+                           code="invalid_manifest") from None
     return rows
+
+
+def _add_row(rows: list[tuple[int, dict[str, str] | str]], header: list[str], cells: list[str],
+             line: int) -> None:
+    if not any(c.strip() for c in cells):
+        return
+    if len(cells) > len(header):
+        rows.append((line, f"the line has {len(cells)} fields, the header {len(header)} "
+                           "(a comma inside a value needs quotes)"))
+        return
+    cells += [""] * (len(header) - len(cells))
+    rows.append((line, {name: value.strip() for name, value in zip(header, cells, strict=True)
+                        if name}))
 
 
 def _decode_manifest(path: Path) -> str:
     """UTF-8 (with or without BOM), or GB18030 as Excel saves CSV on Chinese Windows."""
+    if not path.is_file():  # a FIFO or a device would be waited on for ever
+        raise InvalidInput(f"{path.name} is not a regular file", code="invalid_manifest")
     data = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -138,7 +149,10 @@ def _ingest_row(ctx: Container, folder: Path, line: int, row: dict[str, str] | s
 def _resolve(folder: Path, relative: str) -> Path:
     if not relative:
         raise InvalidInput("the path column is empty", code="invalid_manifest")
-    path = (folder / relative).resolve()
+    try:
+        path = (folder / relative).resolve()
+    except (ValueError, RuntimeError, OSError) as exc:  # a NUL, a symlink loop
+        raise InvalidInput(f"{relative!r} is not a usable path: {exc}", code="invalid_manifest") from None
     if not path.is_relative_to(folder.resolve()):
         raise InvalidInput(f"{relative} is outside {folder}", code="invalid_manifest")
     if not path.is_file():

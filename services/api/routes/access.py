@@ -12,6 +12,7 @@ from shared import access
 from shared.db.models import AccessRequest
 from shared.domain.permissions import Action, allows
 from services.api.deps import AccessApprover, AccessRequester, ContainerDep
+from services.api.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/access-requests", tags=["access"])
 
@@ -59,14 +60,14 @@ def list_(ctx: ContainerDep, user: AccessRequester, status: str | None = None) -
 
 
 @router.post("/{request_id}/approve")
-def approve(request_id: int, ctx: ContainerDep, user: AccessApprover) -> dict:
+def approve(request_id: RowId, ctx: ContainerDep, user: AccessApprover) -> dict:
     with ctx.transaction() as session:
         request = access.approve(session, request_id=request_id, actor=user.username, role=user.role)
         return request_out(session, request)
 
 
 @router.post("/{request_id}/refuse")
-def refuse(request_id: int, body: RefuseIn, ctx: ContainerDep, user: AccessApprover) -> dict:
+def refuse(request_id: RowId, body: RefuseIn, ctx: ContainerDep, user: AccessApprover) -> dict:
     with ctx.transaction() as session:
         request = access.refuse(session, request_id=request_id, actor=user.username, role=user.role,
                                 reason=body.reason)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from shared import audit
 from shared.db.models import AuditEvent
 from services.api.deps import AuditReader, ContainerDep
+from services.api.schemas import PageNumber
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -24,7 +25,7 @@ def events(ctx: ContainerDep, user: AuditReader, target: str | None = None,
            actor: str | None = None, action: str | None = None,
            date_from: Annotated[date | None, Query(alias="from")] = None,
            date_to: Annotated[date | None, Query(alias="to")] = None,
-           page: Annotated[int, Query(ge=1)] = 1,
+           page: PageNumber = 1,
            size: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
     query = select(AuditEvent)
     if target:

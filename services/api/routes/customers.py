@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from shared import customers
 from services.api.deps import ContainerDep, CustomerManager, CustomerReader
-from services.api.schemas import CloseIn, CustomerIn, CustomerOut, Page
+from services.api.schemas import CloseIn, CustomerIn, CustomerOut, Page, PageNumber
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
@@ -23,7 +23,7 @@ def create(body: CustomerIn, ctx: ContainerDep, user: CustomerManager) -> Custom
 @router.get("", response_model=Page)
 def list_(ctx: ContainerDep, user: CustomerReader,
           status: Annotated[str | None, Query(pattern="^(active|closed)$")] = None,
-          page: Annotated[int, Query(ge=1)] = 1,
+          page: PageNumber = 1,
           size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     with ctx.uow() as uow:
         total, rows = customers.list_customers(uow.session, status=status,

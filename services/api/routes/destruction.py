@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from shared import disposition
 from shared.db.models import DestructionCertificate, DestructionList
 from services.api.deps import Approver, ContainerDep, RetentionManager, RetentionReader
+from services.api.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/destruction-lists", tags=["disposition"])
 
@@ -59,27 +60,27 @@ def create(body: ListIn, ctx: ContainerDep, user: RetentionManager) -> dict:
 
 
 @router.get("/{list_id}")
-def get(list_id: int, ctx: ContainerDep, user: RetentionReader) -> dict:
+def get(list_id: RowId, ctx: ContainerDep, user: RetentionReader) -> dict:
     with ctx.uow() as uow:
         return list_out(disposition.get_list(uow.session, list_id))
 
 
 @router.post("/{list_id}/appraise")
-def appraise(list_id: int, body: AppraiseIn, ctx: ContainerDep, user: RetentionManager) -> dict:
+def appraise(list_id: RowId, body: AppraiseIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
         return list_out(disposition.appraise(session, list_id=list_id, actor=user.username,
                                              decisions=[d.model_dump() for d in body.items]))
 
 
 @router.post("/{list_id}/approve")
-def approve(list_id: int, ctx: ContainerDep, user: Approver) -> dict:
+def approve(list_id: RowId, ctx: ContainerDep, user: Approver) -> dict:
     with ctx.transaction() as session:
         return list_out(disposition.approve(session, list_id=list_id, actor=user.username,
                                             role=user.role))
 
 
 @router.post("/{list_id}/execute")
-async def execute(list_id: int, body: ExecuteIn, request: Request, ctx: ContainerDep,
+async def execute(list_id: RowId, body: ExecuteIn, request: Request, ctx: ContainerDep,
                   user: RetentionManager) -> dict:
     destroyed = await run_in_threadpool(disposition.execute, ctx, list_id=list_id,
                                         actor=user.username, supervisor=body.supervisor)
@@ -90,7 +91,7 @@ async def execute(list_id: int, body: ExecuteIn, request: Request, ctx: Containe
 
 
 @router.get("/{list_id}/certificate")
-def certificate(list_id: int, ctx: ContainerDep, user: RetentionReader) -> dict:
+def certificate(list_id: RowId, ctx: ContainerDep, user: RetentionReader) -> dict:
     with ctx.uow() as uow:
         found = disposition.get_list(uow.session, list_id)
         return {"list": list_id, "status": found.status,

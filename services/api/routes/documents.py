@@ -20,7 +20,7 @@ from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from shared.domain.permissions import may_see
 from services.api.deps import ContainerDep, Principal, Reader, Uploader
 from services.api.multipart import read_form
-from services.api.schemas import DocumentOut, Page, VersionOut
+from services.api.schemas import DocumentOut, Page, PageNumber, VersionNumber, VersionOut
 from services.ingest import NewDocument, Upload, add_version, archive_document
 from services.ingest.metadata import FIELDS
 
@@ -71,7 +71,7 @@ def list_(ctx: ContainerDep, user: Reader,
           status: str | None = None, year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
           date_from: Annotated[date | None, Query(alias="from")] = None,
           date_to: Annotated[date | None, Query(alias="to")] = None,
-          page: Annotated[int, Query(ge=1)] = 1,
+          page: PageNumber = 1,
           size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     with ctx.uow() as uow:
         granted = access.granted_ids(uow.session, username=user.username, today=ctx.today())
@@ -89,7 +89,7 @@ def get(document_id: str, ctx: ContainerDep, user: Reader) -> DocumentOut:
 
 @router.get("/{document_id}/content")
 def content(document_id: str, ctx: ContainerDep, user: Reader,
-            version: Annotated[int | None, Query(ge=1)] = None,
+            version: VersionNumber = None,
             download: bool = False) -> StreamingResponse:
     with ctx.transaction() as session:
         document = _readable(ctx, session, document_id, user)
@@ -120,7 +120,7 @@ def content(document_id: str, ctx: ContainerDep, user: Reader,
 
 @router.get("/{document_id}/preview")
 def preview(document_id: str, ctx: ContainerDep, user: Reader,
-            version: Annotated[int | None, Query(ge=1)] = None) -> StreamingResponse:
+            version: VersionNumber = None) -> StreamingResponse:
     """A JPEG of page 1, made by the extraction job (404 until then)."""
     with ctx.uow() as uow:
         document = _readable(ctx, uow.session, document_id, user)

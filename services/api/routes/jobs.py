@@ -9,6 +9,7 @@ from sqlalchemy import select
 from shared.db.models import Job
 from shared.jobs.queue import PARKED, counts, retry_parked
 from services.api.deps import ContainerDep, JobsManager
+from services.api.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
@@ -25,6 +26,6 @@ def jobs(ctx: ContainerDep, user: JobsManager,
 
 
 @router.post("/{job_id}/retry")
-def retry(job_id: int, ctx: ContainerDep, user: JobsManager) -> dict:
+def retry(job_id: RowId, ctx: ContainerDep, user: JobsManager) -> dict:
     with ctx.transaction() as session:
         return {"requeued": retry_parked(session, job_id=job_id)}

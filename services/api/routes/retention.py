@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from shared import retention
 from shared.db.models import Document, Hold
 from services.api.deps import ContainerDep, RetentionManager, RetentionReader
-from services.api.schemas import DocumentOut, Page
+from services.api.schemas import DocumentOut, Page, PageNumber, RowId
 
 router = APIRouter(prefix="/api/v1", tags=["retention"])
 
@@ -69,7 +69,7 @@ def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
 
 
 @router.get("/retention/due", response_model=Page)
-def due(ctx: ContainerDep, user: RetentionReader, page: Annotated[int, Query(ge=1)] = 1,
+def due(ctx: ContainerDep, user: RetentionReader, page: PageNumber = 1,
         size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     with ctx.uow() as uow:
         total, rows = retention.due_documents(uow.session, offset=(page - 1) * size, limit=size)
@@ -101,7 +101,7 @@ def place_hold(body: HoldIn, ctx: ContainerDep, user: RetentionManager) -> dict:
 
 
 @router.post("/holds/{hold_id}/release")
-def release_hold(hold_id: int, ctx: ContainerDep, user: RetentionManager,
+def release_hold(hold_id: RowId, ctx: ContainerDep, user: RetentionManager,
                  body: ReleaseIn | None = None) -> dict:
     with ctx.transaction() as session:
         hold = retention.release_hold(session, hold_id=hold_id, actor=user.username,
