@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 
 from shared.db.models import Customer, Document, DocumentVersion
 
-
 # numbers a client sends for rows and pages: within what every database stores
 MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
