@@ -87,6 +87,11 @@ def s3_bucket() -> Iterator[str]:
     client.delete_bucket(Bucket=name)
 
 
+# for tests of how a file or a request body is read, which no backend changes:
+# they run once, on the embedded one, to keep the suite fast
+embedded_only = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+
+
 @dataclass
 class Backend:
     name: str

@@ -28,14 +28,15 @@ from shared.domain.keys import preview_key
 from shared.domain.model import ExtractionState
 from shared.jobs.queue import EXTRACT, INDEX, Claimed, enqueue
 from services.ingest.ocr import OcrFailed, OcrPool
-from services.ingest.pages import FRAME_ERRORS, Budget, Page, count_pages, preview, split_pages
+from services.ingest.pages import FRAME_ERRORS, Budget, Page, count_pages, preview, read_pages
+from services.ingest.sandbox import DecodeFailed, Sandbox
 from services.ingest.spool import work_dir
 
 log = logging.getLogger(__name__)
 # A slice is one round of the OCR pool (a page per process, at least 2): the
 # longest another document waits for the lane is then about one page's OCR.
 MIN_SLICE_PAGES = 2
-SLICE_SECONDS = 20.0  # and at most this long (checked between OCR rounds)
+READ_SECONDS = 120.0  # the longest reading one slice's pages may take
 # what the readers raise for a file they cannot decode: the same on every attempt
 UNREADABLE = (pdfium.PdfiumError, UnidentifiedImageError, Image.DecompressionBombError)
 
@@ -56,6 +57,7 @@ class ExtractHandler:
     def __init__(self, ocr: OcrPool) -> None:
         self.ocr = ocr
         self.slice_pages = max(MIN_SLICE_PAGES, ocr.workers)
+        self.reader = Sandbox(processes=1)  # pdfium and Pillow decode out of this process
 
     def run(self, ctx: Container, job: Claimed) -> None:
         target = _target(ctx, job)
@@ -67,11 +69,12 @@ class ExtractHandler:
         workdir = Path(tempfile.mkdtemp(prefix="extract-", dir=work_dir(ctx.settings.spool_dir)))
         try:
             source = _source_copy(ctx, target)
-            total = min(_count(source, target.mime, workdir, budget), ctx.settings.max_pages)
+            total = min(self._count(source, target.mime, workdir, budget), ctx.settings.max_pages)
             last = min(total, first + self.slice_pages - 1)
             try:
                 texts = self._texts(source, target.mime, workdir, first, last, budget)
-                preview = _store_preview(ctx, source, target, workdir, budget) if first == 1 else None
+                preview = (self._preview(ctx, source, target, workdir, budget) if first == 1
+                           else None)
             except UNREADABLE as exc:
                 raise PermanentFailure(f"a page cannot be rendered: {type(exc).__name__}: {exc}",
                                        code="unreadable_file") from exc
@@ -83,23 +86,48 @@ class ExtractHandler:
         if finished:
             _drop_source_copy(ctx, target)
 
+    def _count(self, source: Path, mime: str, workdir: Path, budget: Budget) -> int:
+        try:
+            return self.reader.call(count_pages, source, mime, workdir, budget,
+                                    timeout=READ_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - no reader opens it: no retry will either
+            raise PermanentFailure(f"the stored file cannot be opened: {type(exc).__name__}: {exc}",
+                                   code="unreadable_file") from exc
+
+    def _pages(self, source: Path, mime: str, workdir: Path, first: int, last: int,
+               budget: Budget) -> list[Page]:
+        """The slice's pages, read in the decoding process; if the slice is too
+        costly there, page by page, so only the page at fault is lost."""
+        try:
+            return self.reader.call(read_pages, source, mime, workdir, first=first, last=last,
+                                    budget=budget, timeout=READ_SECONDS)
+        except DecodeFailed:
+            if first == last:
+                return [Page(first, text="", source="unreadable")]
+        return [page for number in range(first, last + 1)
+                for page in self._pages(source, mime, workdir, number, number, budget)]
+
     def _texts(self, source: Path, mime: str, workdir: Path, first: int, last: int,
                budget: Budget) -> list[tuple[int, str, str]]:
-        started = time.monotonic()
-        texts: list[tuple[int, str, str]] = []
-        batch: list[Page] = []
-        for page in split_pages(source, mime, workdir, first=first, last=last, budget=budget):
-            if page.image is None:
-                texts.append((page.number, page.source, page.text or ""))
-                continue
-            batch.append(page)
-            if len(batch) >= self.slice_pages:
-                texts.extend(self._ocr(batch))
-                batch = []
-                if time.monotonic() - started > SLICE_SECONDS:
-                    break  # the rest of the slice goes to the next job
-        texts.extend(self._ocr(batch))
+        pages = self._pages(source, mime, workdir, first, last, budget)
+        texts = [(p.number, p.source, p.text or "") for p in pages if p.image is None]
+        texts += self._ocr([p for p in pages if p.image is not None])
         return sorted(texts)
+
+    def _preview(self, ctx: Container, source: Path, target: _Target, workdir: Path,
+                 budget: Budget) -> str | None:
+        """The preview's key, or None when page 1 cannot be rendered (the text of
+        the other pages is worth keeping all the same)."""
+        key = preview_key(target.document_id, target.number)
+        if not ctx.store.exists(key):  # a rerun after a crash finds it already there
+            try:
+                image = self.reader.call(preview, source, target.mime, workdir / "preview.jpg",
+                                         workdir, budget, timeout=READ_SECONDS)
+            except (DecodeFailed, *UNREADABLE, *FRAME_ERRORS) as exc:
+                log.warning("no preview of %s v%s: %s", target.document_id, target.number, exc)
+                return None
+            ctx.store.put_file(key, image, content_type="image/jpeg")
+        return key
 
     def _ocr(self, pages: list[Page]) -> list[tuple[int, str, str]]:
         if not pages:
@@ -146,14 +174,6 @@ def _target(ctx: Container, job: Claimed) -> _Target | None:
                        version.object_version, version.mime_type, version.sha256)
 
 
-def _count(source: Path, mime: str, workdir: Path, budget: Budget) -> int:
-    try:
-        return count_pages(source, mime, workdir, budget)
-    except Exception as exc:  # noqa: BLE001 - no reader opens it: no retry will either
-        raise PermanentFailure(f"the stored file cannot be opened: {type(exc).__name__}: {exc}",
-                               code="unreadable_file") from exc
-
-
 def _version(session: Session, document_id: str, number: int) -> DocumentVersion | None:
     return session.scalar(select(DocumentVersion).join(Document).where(
         DocumentVersion.document_id == document_id, DocumentVersion.number == number,
@@ -182,21 +202,6 @@ def _source_copy(ctx: Container, target: _Target) -> Path:
 
 def _drop_source_copy(ctx: Container, target: _Target) -> None:
     (work_dir(ctx.settings.spool_dir) / "sources" / target.sha256).unlink(missing_ok=True)
-
-
-def _store_preview(ctx: Container, source: Path, target: _Target, workdir: Path,
-                   budget: Budget) -> str | None:
-    """The preview's key, or None when page 1 cannot be rendered (the text of
-    the other pages is worth keeping all the same)."""
-    key = preview_key(target.document_id, target.number)
-    if not ctx.store.exists(key):  # a rerun after a crash finds it already there
-        try:
-            image = preview(source, target.mime, workdir / "preview.jpg", workdir, budget)
-        except UNREADABLE + FRAME_ERRORS as exc:
-            log.warning("no preview of %s v%s: %s", target.document_id, target.number, exc)
-            return None
-        ctx.store.put_file(key, image, content_type="image/jpeg")
-    return key
 
 
 def _save(session: Session, target: _Target, texts: list[tuple[int, str, str]], *, first: int,

@@ -11,6 +11,9 @@ from PIL import Image, ImageSequence
 
 from shared.domain.errors import Refused
 from services.ingest.pdf import inspect_pdf
+from services.ingest.sandbox import DecodeFailed, inspection_sandbox
+
+INSPECT_SECONDS = 30.0  # the longest an upload's check may take
 
 ACCEPTED = {
     "application/pdf": {".pdf"},
@@ -48,11 +51,20 @@ def inspect_file(path: Path, *, filename: str, max_pixels: int, max_pages: int) 
     mime = magic.from_file(str(path), mime=True)
     _refuse_unaccepted(mime, filename)
     _refuse_lying_extension(mime, filename)
-    if mime == "application/pdf":
-        pages = inspect_pdf(path, filename=filename, max_pages=max_pages).pages
-    else:
-        pages = _check_image(path, filename, max_pixels, max_pages)
+    try:
+        pages = inspection_sandbox().call(_pages, path, mime, filename=filename,
+                                          max_pixels=max_pixels, max_pages=max_pages,
+                                          timeout=INSPECT_SECONDS)
+    except DecodeFailed as exc:
+        raise Refused(f"{filename} cannot be checked: {exc.message}", code=exc.code) from None
     return Inspection(mime_type=mime, page_count=pages)
+
+
+def _pages(path: Path, mime: str, *, filename: str, max_pixels: int, max_pages: int) -> int:
+    """The page count of a PDF or image that opens (run in a decoding process)."""
+    if mime == "application/pdf":
+        return inspect_pdf(path, filename=filename, max_pages=max_pages).pages
+    return _check_image(path, filename, max_pixels, max_pages)
 
 
 def _refuse_unaccepted(mime: str, filename: str) -> None:

@@ -40,7 +40,7 @@ from typing import Any, Protocol
 from PIL import Image
 
 from shared.domain.errors import DanganError, InvalidInput
-from services.ingest.process_lifetime import child_dies_with_us, die_with_parent, watch_owner
+from services.ingest.process_lifetime import child_dies_with_us, die_with_parent, stop_pool, watch_owner
 
 PageInput = bytes | str | Path
 
@@ -295,7 +295,7 @@ class OcrPool:
             self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
-            _stop(pool, patience=patience)
+            stop_pool(pool, patience=patience)
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -312,7 +312,7 @@ class OcrPool:
         with self._lock:
             if self._pool is pool:
                 self._pool = None
-        _stop(pool, patience=0.0)
+        stop_pool(pool, patience=0.0)
 
 
 def _first_late(futures: list[Future], *, workers: int, timeout: float | None) -> int | None:
@@ -352,26 +352,6 @@ def _settled(futures: list[Future], *, timeout: float | None) -> bool:
     _, late = wait(running, timeout=timeout)
     broken = any(isinstance(f.exception(), BrokenProcessPool) for f in running if f.done())
     return not late and not broken
-
-
-def _stop(pool: ProcessPoolExecutor, *, patience: float) -> None:
-    """Shut the executor down and make sure its processes are gone: the
-    executor itself never interrupts a page that is being read. Pages not
-    started are not cancelled (a cancelled future never wakes ``wait``): the
-    stopped processes fail them with BrokenProcessPool."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False)
-    deadline = time.monotonic() + patience
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-    for process in processes:
-        if process.is_alive():
-            process.terminate()  # its tesseract, if any, gets SIGKILL (PR_SET_PDEATHSIG)
-    for process in processes:
-        process.join(2.0)
-        if process.is_alive():
-            process.kill()
-            process.join(2.0)
 
 
 def _describe(page: PageInput) -> str:

@@ -51,6 +51,12 @@ def count_pages(path: Path, mime_type: str, workdir: Path, budget: Budget) -> in
         return sum(1 for _ in ImageSequence.Iterator(image))
 
 
+def read_pages(path: Path, mime_type: str, workdir: Path, *, first: int, last: int,
+               budget: Budget) -> list[Page]:
+    """Pages ``first`` to ``last`` as a list (what a decoding process sends back)."""
+    return list(split_pages(path, mime_type, workdir, first=first, last=last, budget=budget))
+
+
 def split_pages(path: Path, mime_type: str, workdir: Path, *, first: int, last: int,
                 budget: Budget) -> Iterator[Page]:
     """Pages ``first`` to ``last`` (1-based, inclusive)."""
@@ -91,7 +97,7 @@ def _pdf_page(document: pdfium.PdfDocument, fallback: _PypdfPages, number: int, 
     if image is None:
         with PDFIUM_LOCK:
             image = render_page(document, index, dpi=OCR_DPI, max_pixels=budget.render_pixels)
-    page = _to_ocr(image, number, workdir)
+    page = _to_ocr(image, number, workdir, max_pixels=budget.render_pixels)
     if short_score >= TRUSTED:
         page.text = short
         page.source = "text_layer+ocr" if page.image is not None else "text_layer"
@@ -174,14 +180,17 @@ def _image_pages(path: Path, workdir: Path, first: int, last: int, budget: Budge
             if number < first:
                 continue
             try:
-                yield _to_ocr(_ocr_ready(frame), number, workdir)
+                yield _to_ocr(_ocr_ready(frame), number, workdir, max_pixels=budget.render_pixels)
             except FRAME_ERRORS:
                 yield Page(number, text="", source="unreadable")
 
 
-def _to_ocr(image: Image.Image, number: int, workdir: Path) -> Page:
+def _to_ocr(image: Image.Image, number: int, workdir: Path, *, max_pixels: int) -> Page:
     if is_blank(image):
         return Page(number, text="", source="blank")
+    if image.width * image.height > max_pixels:  # a poster-sized frame: OCR reads it smaller
+        scale = (max_pixels / (image.width * image.height)) ** 0.5
+        image = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))))
     target = workdir / f"page-{number:05d}.png"
     image.save(target)
     return Page(number, image=target, source="ocr")

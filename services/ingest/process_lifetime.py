@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -76,3 +77,23 @@ def watch_owner(owner: int, *, every: float = 0.5) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="watch-owner", daemon=True).start()
+
+
+def stop_pool(pool: ProcessPoolExecutor, *, patience: float) -> None:
+    """Shut the executor down and make sure its processes are gone: the
+    executor itself never interrupts a page that is being read. Pages not
+    started are not cancelled (a cancelled future never wakes ``wait``): the
+    stopped processes fail them with BrokenProcessPool."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False)
+    deadline = time.monotonic() + patience
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.terminate()  # its tesseract, if any, gets SIGKILL (PR_SET_PDEATHSIG)
+    for process in processes:
+        process.join(2.0)
+        if process.is_alive():
+            process.kill()
+            process.join(2.0)

@@ -17,6 +17,14 @@ class DanganError(Exception):
             self.code = code
         self.detail = detail
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keep code and detail across processes (a file is checked in a child process)
+        return (_rebuild, (type(self), self.message, self.code, self.detail))
+
+
+def _rebuild(kind: type[DanganError], message: str, code: str, detail: Any) -> DanganError:
+    return kind(message, code=code, detail=detail)
+
 
 class NotFound(DanganError):
     code = "not_found"

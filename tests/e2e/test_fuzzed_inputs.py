@@ -25,7 +25,7 @@ import pytest
 from shared.bootstrap import Container
 from services.search import SearchIndex
 from tests import hostile, samples
-from tests.conftest import LiveServer, drain, login, make_user
+from tests.conftest import LiveServer, drain, embedded_only, login, make_user
 from tests.e2e.test_cli import DANGAN, env_for, run
 from tests.residue import holdings
 
@@ -203,6 +203,7 @@ def _streamed(head: bytes, mib: int, tail: bytes) -> Callable[[], Iterator[bytes
     return body
 
 
+@embedded_only
 def test_an_anonymous_json_body_is_not_read_into_memory(base_url: str) -> None:
     """FastAPI reads and parses a JSON body before the bearer-token dependency
     runs, and no JSON route bounds its body: 256 MiB sent without credentials
@@ -220,6 +221,7 @@ def test_an_anonymous_json_body_is_not_read_into_memory(base_url: str) -> None:
     assert rss.grown < 100 * MIB, f"the server grew by {rss.grown / MIB:.0f} MiB"
 
 
+@embedded_only
 def test_an_anonymous_token_request_cannot_spool_a_file_of_any_size(
         base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """POST /api/v1/auth/token is a form: Starlette spools every file part to the
@@ -384,6 +386,7 @@ def upload_and_extract(clerk: httpx.Client, container: Container, index: SearchI
         assert clerk.get(f"/api/v1/documents/{document_id}/{path}").status_code < 500
 
 
+@embedded_only
 @pytest.mark.parametrize("build", [content_bomb, operator_bomb], ids=["inflates-512MiB", "5M-operators"])
 def test_a_page_content_bomb_is_checked_within_the_memory_budget(
         build: Callable[[], bytes], api: httpx.Client, container: Container,
@@ -394,6 +397,7 @@ def test_a_page_content_bomb_is_checked_within_the_memory_budget(
     upload_and_extract(api, container, index, build(), "bomb.pdf")
 
 
+@embedded_only
 def test_a_page_content_bomb_does_not_stall_another_clerks_upload(
         api: httpx.Client, container: Container, tmp_path: Path) -> None:
     """The page load above runs under PDFIUM_LOCK, which every upload and every
@@ -421,6 +425,7 @@ def test_a_page_content_bomb_does_not_stall_another_clerks_upload(
     assert timings["sound"] < max(timings["bomb"] / 2, 1.0), timings
 
 
+@embedded_only
 @pytest.mark.parametrize("build", [declared_image, inflating_image],
                          ids=["declares-30000x30000", "inflates-1GiB"])
 def test_a_page_image_bomb_is_rendered_within_the_memory_budget(
@@ -472,6 +477,7 @@ def big_rgb_jpeg() -> bytes:
     return out.getvalue()
 
 
+@embedded_only
 @pytest.mark.parametrize("build, name", [(big_rgba_png, "poster.png"), (big_cmyk_tiff, "poster.tif"),
                                          (big_rgb_jpeg, "poster.jpg")],
                          ids=["png-rgba", "tiff-cmyk", "jpeg-rgb"])
@@ -498,6 +504,7 @@ def _scans(tmp_path: Path) -> Path:
     return folder
 
 
+@embedded_only
 @pytest.mark.parametrize("bad_path, prepare", [
     ("bad\x00name.pdf", None),  # ValueError: embedded null byte from Path.resolve
     ("loop.pdf", lambda folder: os.symlink("loop.pdf", folder / "loop.pdf")),  # RuntimeError
@@ -521,6 +528,7 @@ def test_a_manifest_row_whose_path_cannot_be_resolved_is_refused_and_the_rest_ar
     assert (summary["archived"], summary["refused"]) == (1, 1)
 
 
+@embedded_only
 def test_a_manifest_with_a_field_over_the_csv_limit_is_one_clear_error(container: Container,
                                                                        tmp_path: Path) -> None:
     """csv's field_size_limit (128 KiB) raises _csv.Error from read_manifest: a traceback."""
@@ -533,6 +541,7 @@ def test_a_manifest_with_a_field_over_the_csv_limit_is_one_clear_error(container
     assert done.returncode == 1
 
 
+@embedded_only
 def test_a_fifo_given_as_the_manifest_is_refused_not_waited_on(container: Container,
                                                               tmp_path: Path) -> None:
     """click.Path(exists=True, dir_okay=False) lets a FIFO through and

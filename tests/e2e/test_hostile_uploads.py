@@ -13,7 +13,7 @@ import pytest
 
 from shared.bootstrap import Container
 from tests import hostile, samples
-from tests.conftest import login, make_user
+from tests.conftest import embedded_only, login, make_user
 from tests.residue import holdings
 
 FIELDS = {"type": "contract", "title": "房屋租赁合同", "customer": "C001",
@@ -121,6 +121,7 @@ def _send_big_body(base_url: str, headers: dict[str, str], *, mib: int) -> tuple
     return answer
 
 
+@embedded_only
 @pytest.mark.parametrize("who, status", [(None, 401), ("staff", 403), ("clerk", 413)])
 def test_a_refusal_is_read_by_a_client_still_sending(who: str | None, status: int,
                                                      backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from shared.bootstrap import Container
 from tests import hostile, samples
+from tests.conftest import embedded_only
 from tests.e2e.test_cli import run
 
 HEADER = "path,customer,type,title,date,secrecy\n"
@@ -31,6 +32,7 @@ def ingest(container: Container, folder: Path, manifest: Path) -> tuple[int, dic
     return done.returncode, json.loads(done.stdout), done.stderr
 
 
+@embedded_only
 def test_a_gb18030_manifest_with_bad_rows_archives_the_good_ones(container: Container,
                                                                   tmp_path: Path) -> None:
     folder = folder_with(tmp_path)
@@ -52,6 +54,7 @@ def test_a_gb18030_manifest_with_bad_rows_archives_the_good_ones(container: Cont
                        6: "too_many_pages", 7: "invalid_document_date"}
 
 
+@embedded_only
 def test_a_fixed_manifest_resumes_where_the_refusals_were(container: Container,
                                                           tmp_path: Path) -> None:
     folder = folder_with(tmp_path)
@@ -68,6 +71,7 @@ def test_a_fixed_manifest_resumes_where_the_refusals_were(container: Container,
     assert (result["archived"], result["skipped"], result["refused"]) == (1, 1, 0)
 
 
+@embedded_only
 def test_a_manifest_in_neither_encoding_is_one_clear_error(container: Container,
                                                            tmp_path: Path) -> None:
     manifest = tmp_path / "bad.csv"

@@ -14,7 +14,7 @@ from shared.bootstrap import Container
 from shared.db.models import PageText
 from services.search import SearchIndex
 from tests import hostile, samples
-from tests.conftest import LiveServer, drain, login, make_user
+from tests.conftest import LiveServer, drain, embedded_only, login, make_user
 from tests.residue import holdings
 
 
@@ -80,6 +80,7 @@ def test_a_pdf_with_a_broken_cross_reference_table_is_repaired_and_found(
     assert preview.status_code == 200
 
 
+@embedded_only
 def test_a_garbled_text_layer_is_not_trusted_the_page_is_ocred(
         api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
     path = hostile.make_garbled_text_layer_pdf(tmp_path, lines=["抵押借款合同", "甲方 乙方 借款金额"])
@@ -109,6 +110,7 @@ def test_a_pdf_over_the_page_cap_is_refused_and_leaves_nothing(
     assert holdings(container) == before
 
 
+@embedded_only
 def test_blank_pages_are_recognised_without_ocr(api: httpx.Client, container: Container,
                                                 index: SearchIndex, tmp_path: Path) -> None:
     created = upload(api, hostile.make_blank_pages_pdf(tmp_path, pages=300))
@@ -120,6 +122,7 @@ def test_blank_pages_are_recognised_without_ocr(api: httpx.Client, container: Co
     assert set(sources(container, document["id"])) == {"blank"}
 
 
+@embedded_only
 def test_a_huge_page_box_renders_within_the_pixel_budget(
         api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
     """A 10,000-point page at 300 dpi would be a 1.7-gigapixel bitmap."""

@@ -24,7 +24,9 @@ LEASE = 5
 
 def extract_job(ctx: Container) -> tuple[str, int]:
     with ctx.uow() as uow:
-        job = uow.session.scalars(select(Job).where(Job.kind == "extract")).one()
+        # the first slice's job: the one the killed worker held
+        job = uow.session.scalars(select(Job).where(Job.kind == "extract").order_by(Job.id)).first()
+        assert job is not None
         return job.state, job.attempts
 
 

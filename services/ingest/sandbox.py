@@ -1,0 +1,104 @@
+"""Untrusted files are decoded in child processes, not in the server.
+
+pdfium and Pillow decode what a file declares: an image of 40,000² pixels in
+an 800-byte PDF, a content stream that inflates to gigabytes, a PNG whose
+frame is 110 megapixels of RGBA. Bounds on what we ask for (pages, pixels of
+a render) cannot bound what a library allocates on the way. So checking an
+upload and reading a document's pages run in a small pool of processes, each
+with an address-space limit (RLIMIT_AS) and each call with a time limit: a
+file that exceeds either is refused (or its page named unreadable), the
+process is replaced, and the server itself never grows. Several processes
+also mean one costly file does not hold up everyone else's uploads."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from shared.domain.errors import DanganError
+from services.ingest.process_lifetime import die_with_parent, stop_pool, watch_owner
+
+T = TypeVar("T")
+MEMORY_BYTES = 1536 * 1024 * 1024  # address space of one decoding process
+
+
+class DecodeFailed(DanganError):
+    """A file could not be decoded within the memory or time bound."""
+
+    code = "too_costly_to_read"
+
+
+def _limit(memory: int, owner: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    die_with_parent()
+    watch_owner(owner)
+
+
+class Sandbox:
+    """A pool of decoding processes; ``call`` runs a function in one of them."""
+
+    def __init__(self, *, processes: int, memory: int = MEMORY_BYTES) -> None:
+        self.processes = processes
+        self.memory = memory
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def call(self, fn: Callable[..., T], *args: Any, timeout: float, **kwargs: Any) -> T:
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                return pool.submit(fn, *args, **kwargs).result(timeout=timeout)
+            except FutureTimeout:
+                self._replace(pool)
+                raise DecodeFailed(f"reading it took over {timeout:.0f} s") from None
+            except MemoryError:
+                raise DecodeFailed("reading it needs more memory than a file may take") from None
+            except BrokenProcessPool:
+                self._replace(pool)
+                if attempt == 2:
+                    raise DecodeFailed("reading it needs more memory than a file may take, "
+                                       "or crashed the reader") from None
+                # perhaps another call's file broke the pool this one waited in: once more
+        raise AssertionError("unreachable")
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.processes, mp_context=multiprocessing.get_context("forkserver"),
+                    initializer=_limit, initargs=(self.memory, os.getpid()))
+            return self._pool
+
+    def _replace(self, pool: ProcessPoolExecutor) -> None:
+        """Drop ``pool`` (and stop its processes) if it is still the current one."""
+        with self._lock:
+            mine = self._pool is pool
+            if mine:
+                self._pool = None
+        if mine:
+            stop_pool(pool, patience=0.0)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            stop_pool(pool, patience=2.0)
+
+
+_inspection: Sandbox | None = None
+_inspection_lock = threading.Lock()
+
+
+def inspection_sandbox() -> Sandbox:
+    """The processes that check uploads in this server (made at first use)."""
+    global _inspection
+    with _inspection_lock:
+        if _inspection is None:
+            _inspection = Sandbox(processes=2)
+        return _inspection
