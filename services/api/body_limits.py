@@ -48,7 +48,8 @@ class BodyLimits:
         await self.app(scope, _replay(body), send)
 
     async def _read(self, receive: Receive) -> tuple[bytes, bool]:
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
