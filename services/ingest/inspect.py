@@ -48,7 +48,7 @@ def inspect_file(path: Path, *, filename: str, max_pixels: int, max_pages: int) 
     """What the file is, from its bytes; bounded work (the worker does the heavy decoding)."""
     if path.stat().st_size == 0:
         raise Refused(f"{filename} is empty", code="empty_file")
-    mime = magic.from_file(str(path), mime=True)
+    mime = _sniff(path)
     _refuse_unaccepted(mime, filename)
     _refuse_lying_extension(mime, filename)
     try:
@@ -65,6 +65,18 @@ def _pages(path: Path, mime: str, *, filename: str, max_pixels: int, max_pages: 
     if mime == "application/pdf":
         return inspect_pdf(path, filename=filename, max_pages=max_pages).pages
     return _check_image(path, filename, max_pixels, max_pages)
+
+
+def _sniff(path: Path) -> str:
+    """libmagic's type; a PDF with junk before ``%PDF-`` (mail gateways and old
+    scanners add some) is still a PDF: readers look for the header in the first
+    1024 bytes, and so do we."""
+    mime = magic.from_file(str(path), mime=True)
+    if mime not in ACCEPTED and mime not in EXECUTABLES and mime not in ARCHIVES:
+        with path.open("rb") as handle:
+            if b"%PDF-" in handle.read(1024):
+                return "application/pdf"
+    return mime
 
 
 def _refuse_unaccepted(mime: str, filename: str) -> None:
@@ -111,7 +123,8 @@ def _check_image(path: Path, filename: str, max_pixels: int, max_pages: int) -> 
         raise Refused(f"{filename} declares more pixels than an image may have (image bomb)",
                       code="image_bomb") from None
     except Exception as exc:  # noqa: BLE001 - any decoder failure means the file is damaged
-        raise Refused(f"{filename} is a damaged image: {exc}", code="corrupt_image") from None
+        reason = str(exc).replace(str(path), filename)  # Pillow names our spool file
+        raise Refused(f"{filename} is a damaged image: {reason}", code="corrupt_image") from None
     return pages
 
 

@@ -5,6 +5,7 @@ and ``validate`` holds the rules (known type, a title, a date between
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -58,6 +59,11 @@ class NewDocument:
                                detail={"known": sorted(DOCUMENT_TYPE_CODES)})
         if not self.title.strip() or len(self.title) > 500:
             raise InvalidInput("a title is 1–500 characters", code="invalid_title")
+        _plain_text("title", self.title)
+        _plain_text("location", self.location or "", limit=255)
+        _plain_text("customer", self.customer or "", limit=64)
+        for tag in self.tags:
+            _plain_text("tag", tag, limit=100)
         if self.secrecy not in SECRECY_LEVELS:
             raise InvalidInput("secrecy is 1, 2 or 3", code="invalid_secrecy")
         if self.document_date and not EARLIEST_DATE <= self.document_date <= today:
@@ -69,6 +75,17 @@ class NewDocument:
                 f"secrecy level {self.secrecy} is above your clearance ({clearance}): "
                 "you could not see the document you archive", code="secrecy_above_clearance",
                 detail={"secrecy": self.secrecy, "clearance": clearance})
+
+
+def _plain_text(name: str, value: str, *, limit: int | None = None) -> None:
+    """No control characters (a NUL no database stores, line breaks in a one-line
+    field) and no more than ``limit`` characters."""
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise InvalidInput(f"{name} holds a control character", code="invalid_request",
+                           detail={"field": name})
+    if limit is not None and len(value) > limit:
+        raise InvalidInput(f"{name} is over {limit} characters", code="invalid_request",
+                           detail={"field": name, "limit": limit})
 
 
 def parse_date(value: str) -> date | None:

@@ -180,3 +180,33 @@ def test_the_first_day_of_1900_and_today_are_accepted(clerk: httpx.Client, custo
             response = clerk.post("/api/v1/documents", data={**FIELDS, "document_date": when},
                                   files={"file": (path.name, handle)})
         assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("field, value", [
+    ("title", "合同\x00附件"), ("location", "A" * 256), ("tags", "正常,坏\x07标签"),
+    ("customer", "C001\x00"),
+], ids=["nul-in-title", "long-location", "bell-in-tag", "nul-in-customer"])
+def test_metadata_no_database_stores_is_refused_by_name(field: str, value: str,
+                                                        clerk: httpx.Client, customer: str,
+                                                        container: Container,
+                                                        tmp_path: Path) -> None:
+    before = holdings(container)
+    path = samples.make_pdf(tmp_path)
+    with path.open("rb") as handle:
+        response = clerk.post("/api/v1/documents", data={**FIELDS, field: value},
+                              files={"file": (path.name, handle)})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["detail"]["field"] in {field, "tag"}
+    assert holdings(container) == before
+
+
+def test_a_damaged_image_is_refused_without_naming_server_paths(
+        clerk: httpx.Client, customer: str, container: Container, tmp_path: Path) -> None:
+    path = tmp_path / "scan.tif"  # a TIFF header whose first directory is garbage
+    path.write_bytes(b"II*\x00\x08\x00\x00\x00\xff\xff" + bytes(range(256)))
+    with path.open("rb") as handle:
+        response = clerk.post("/api/v1/documents", data=FIELDS, files={"file": (path.name, handle)})
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert str(container.settings.spool_dir.resolve()) not in message
+    assert "spool" not in message and "upload-" not in message

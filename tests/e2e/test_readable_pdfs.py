@@ -200,3 +200,15 @@ def test_a_document_whose_extraction_failed_is_still_found_by_its_title(
     assert document["extraction_state"] == "failed"
     found = hits(api, "仓储合同")
     assert [h["id"] for h in found] == [document_id]
+
+
+def test_a_pdf_with_junk_before_its_header_is_archived_and_found(
+        api: httpx.Client, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    """Readers look for %PDF- in the first 1024 bytes; mail gateways add headers."""
+    pdf = samples.make_pdf(tmp_path, text="委托合同 受托人 agency").read_bytes()
+    path = tmp_path / "forwarded.pdf"
+    path.write_bytes(b"Received: from scanner.local\r\nX-Mailer: MFP\r\n\r\n" * 8 + pdf)
+    created = upload(api, path)
+    assert created.status_code == 201, created.text
+    drain(container, index)
+    assert [h["id"] for h in hits(api, "受托人")] == [created.json()["id"]]
