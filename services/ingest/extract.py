@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # A slice is one round of the OCR pool (a page per process, at least 2): the
 # longest another document waits for the lane is then about one page's OCR.
 MIN_SLICE_PAGES = 2
-READ_SECONDS = 120.0  # the longest reading one slice's pages may take
+READ_SECONDS = 30.0  # the longest reading one slice's pages (or its preview) may take
 # what the readers raise for a file they cannot decode: the same on every attempt
 UNREADABLE = (pdfium.PdfiumError, UnidentifiedImageError, Image.DecompressionBombError)
 
@@ -73,7 +73,9 @@ class ExtractHandler:
             last = min(total, first + self.slice_pages - 1)
             try:
                 texts = self._texts(source, target.mime, workdir, first, last, budget)
-                preview = (self._preview(ctx, source, target, workdir, budget) if first == 1
+                page_one_read = first == 1 and not any(
+                    page == 1 and kind == "unreadable" for page, kind, _ in texts)
+                preview = (self._preview(ctx, source, target, workdir, budget) if page_one_read
                            else None)
             except UNREADABLE as exc:
                 raise PermanentFailure(f"a page cannot be rendered: {type(exc).__name__}: {exc}",
