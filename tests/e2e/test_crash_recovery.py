@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from shared.bootstrap import Container
 from shared.db.models import PendingObject
 from tests import samples
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, embedded_only, make_user
 from tests.e2e.test_cli import run
 from tests.e2e.test_serve import free_port
 from tests.e2e.test_worker_lifecycle import dangan
@@ -79,6 +79,7 @@ def check_is_clean(container: Container) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@embedded_only  # the spool is local to a machine on every backend
 def test_a_server_killed_mid_upload_leaves_no_spool_file_after_restart(
         container: Container, tmp_path: Path) -> None:
     make_user(container, "clerk1", clearance=1)
@@ -101,6 +102,7 @@ def test_a_server_killed_mid_upload_leaves_no_spool_file_after_restart(
     check_is_clean(container)
 
 
+@embedded_only  # the spool is local to a machine on every backend
 def test_a_server_killed_mid_extraction_leaves_no_copy_and_finishes_after_restart(
         container: Container, tmp_path: Path) -> None:
     make_user(container, "clerk1", clearance=1)
