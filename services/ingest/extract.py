@@ -29,7 +29,7 @@ from shared.domain.model import ExtractionState
 from shared.jobs.queue import EXTRACT, INDEX, Claimed, enqueue
 from services.ingest.ocr import OcrFailed, OcrPool
 from services.ingest.pages import FRAME_ERRORS, Budget, Page, count_pages, preview, read_pages
-from services.ingest.sandbox import DecodeFailed, Sandbox
+from services.ingest.sandbox import DecodeFailed, reading_sandbox
 from services.ingest.spool import work_dir
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class ExtractHandler:
     def __init__(self, ocr: OcrPool) -> None:
         self.ocr = ocr
         self.slice_pages = max(MIN_SLICE_PAGES, ocr.workers)
-        self.reader = Sandbox(processes=1)  # pdfium and Pillow decode out of this process
+        self.reader = reading_sandbox()  # pdfium and Pillow decode out of this process
 
     def run(self, ctx: Container, job: Claimed) -> None:
         target = _target(ctx, job)

@@ -91,14 +91,23 @@ class Sandbox:
             stop_pool(pool, patience=2.0)
 
 
-_inspection: Sandbox | None = None
-_inspection_lock = threading.Lock()
+_shared: dict[str, Sandbox] = {}
+_shared_lock = threading.Lock()
+
+
+def _shared_sandbox(purpose: str, processes: int) -> Sandbox:
+    with _shared_lock:
+        if purpose not in _shared:
+            _shared[purpose] = Sandbox(processes=processes)
+        return _shared[purpose]
 
 
 def inspection_sandbox() -> Sandbox:
-    """The processes that check uploads in this server (made at first use)."""
-    global _inspection
-    with _inspection_lock:
-        if _inspection is None:
-            _inspection = Sandbox(processes=2)
-        return _inspection
+    """The processes that check uploads in this process (made at first use)."""
+    return _shared_sandbox("inspect", 2)
+
+
+def reading_sandbox() -> Sandbox:
+    """The processes that read pages for extraction in this process, shared by
+    its extraction threads (made at first use)."""
+    return _shared_sandbox("read", 2)
