@@ -34,10 +34,16 @@ def slow_page(folder: Path) -> Path:
     return path
 
 
-def ocr_under_us():  # type: ignore[no-untyped-def]
+def ocr_under_us(*, besides: frozenset[int] = frozenset()):  # type: ignore[no-untyped-def]
     """Pool processes and the tesseract programs they run (not the forkserver
-    or resource tracker, which are this process's own children and stay)."""
-    return [p for p in descendants(os.getpid()) if p.ppid() != os.getpid()]
+    or resource tracker, which are this process's own children and stay, nor
+    the processes in ``besides``: decoding processes other tests started)."""
+    return [p for p in descendants(os.getpid())
+            if p.ppid() != os.getpid() and p.pid not in besides]
+
+
+def already_running() -> frozenset[int]:
+    return frozenset(p.pid for p in ocr_under_us())
 
 
 def tesseract_running() -> bool:
@@ -60,12 +66,13 @@ def in_background(call):  # type: ignore[no-untyped-def]
 
 def test_a_page_over_its_time_is_abandoned_named_with_its_processes(tmp_path: Path) -> None:
     scans = [slow_page(tmp_path), *pages(tmp_path / "more", 1)]
+    before = already_running()
     pool = OcrPool("tesseract", 1)
     try:
         pool.recognise(scans[1:])  # processes started: the clock is the page's alone
         thread, outcome = in_background(lambda: pool.recognise(scans, timeout=1.5))
         wait_for(tesseract_running, 30, "tesseract never started")
-        running = ocr_under_us()
+        running = ocr_under_us(besides=before)
         thread.join(30)
 
         error = outcome.get("error")
@@ -91,10 +98,11 @@ def test_after_an_abandoned_page_the_pool_reads_pages_again_in_order(tmp_path: P
 
 
 def test_a_pool_closed_mid_page_stops_at_once(tmp_path: Path) -> None:
+    before = already_running()
     pool = OcrPool("tesseract", 2)
     thread, outcome = in_background(lambda: pool.recognise(pages(tmp_path, 6)))
     wait_for(tesseract_running, 30, "tesseract never started")
-    running = ocr_under_us()
+    running = ocr_under_us(besides=before)
 
     pool.close(patience=0)
 
