@@ -228,6 +228,6 @@ def index(container: Container) -> Iterator[SearchIndex]:
 def drain(container: Container, index) -> int:  # type: ignore[no-untyped-def]
     """Run every runnable job (extraction, indexing, object lock) to the end."""
     from shared.jobs.runner import Worker
-    from services.api.cli.jobs import handlers
+    from services.cli.jobs import handlers
 
     return Worker(container, handlers(container, index), lease_seconds=60).drain()

@@ -80,7 +80,7 @@ def test_an_unlocked_s3_object_is_a_security_finding(clerk: httpx.Client, contai
                                                      index: SearchIndex, tmp_path: Path) -> None:
     document = upload(clerk, samples.make_pdf(tmp_path))
     from shared.jobs.runner import Worker
-    from services.api.cli.jobs import handlers
+    from services.cli.jobs import handlers
 
     Worker(container, {k: v for k, v in handlers(container, index).items() if k != "protect"},
            lease_seconds=60).drain()  # extracted and indexed, but not yet locked

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from shared.bootstrap import Container
 from shared.domain.model import Role
 from shared.domain.permissions import Action, allows
-from services.api.cli.main import cli
+from services.cli.main import cli
 from tests.conftest import Backend, make_user
 from tests.e2e.test_cli import env_for
 

@@ -512,7 +512,7 @@ def _scans(tmp_path: Path) -> Path:
 def test_a_manifest_row_whose_path_cannot_be_resolved_is_refused_and_the_rest_archived(
         bad_path: str, prepare: Callable[[Path], None] | None, container: Container,
         tmp_path: Path) -> None:
-    """services/api/cli/ingest.py _resolve: Path.resolve raises ValueError or
+    """services/cli/ingest.py _resolve: Path.resolve raises ValueError or
     RuntimeError, which _ingest_row does not catch: a traceback, and the rows
     after it are never archived."""
     folder = _scans(tmp_path)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.bootstrap import Container
 from shared.db.models import Job, PageText
 from shared.jobs.runner import Worker
-from services.api.cli.jobs import handlers
+from services.cli.jobs import handlers
 from services.search import SearchIndex
 from tests import samples
 from tests.conftest import LiveServer, drain, login, make_user

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from shared.bootstrap import Container
 from shared.db.models import Job
 from shared.jobs.runner import Worker
-from services.api.cli.jobs import handlers
+from services.cli.jobs import handlers
 from services.search import SearchQuery, build_index, parse
 from tests import samples
 from tests.e2e.test_cli import DANGAN, env_for

@@ -11,7 +11,7 @@ import pytest
 
 from shared.bootstrap import Container
 from shared.jobs.runner import Worker
-from services.api.cli.jobs import handlers
+from services.cli.jobs import handlers
 from services.ingest import NewDocument, archive_document, hash_file
 from services.search import SearchQuery, build_index, parse
 from services.search.indexer import IndexHandler

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from shared import backup as service
-from services.api.cli.common import Progress, State, emit, handles_errors, pass_state
+from services.cli.common import Progress, State, emit, handles_errors, pass_state
 from services.search import all_documents, build_index
 
 

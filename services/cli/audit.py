@@ -6,7 +6,7 @@ import sys
 import click
 
 from shared import audit as service
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from services.cli.common import State, emit, handles_errors, pass_state
 
 
 @click.group()

@@ -12,7 +12,7 @@ from shared.jobs import EXTRACT, INDEX
 from shared.jobs.queue import counts
 from shared.jobs.runner import Crew, Handler, Worker
 from shared.protection import PROTECT, ProtectHandler
-from services.api.cli.common import State, emit, handles_errors, pass_state, report_recovery
+from services.cli.common import State, emit, handles_errors, pass_state, report_recovery
 from services.ingest.extract import ExtractHandler
 from services.ingest.ocr import OcrPool
 from services.ingest.recovery import recover

@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 
 from shared.stats import statistics
-from services.api.cli.common import State, emit, handles_errors, pass_state
 from services.api.routes.stats import to_csv, to_xlsx
+from services.cli.common import State, emit, handles_errors, pass_state
 
 
 @click.command()

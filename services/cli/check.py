@@ -7,7 +7,7 @@ import click
 from sqlalchemy import func, select
 
 from shared.db.models import DocumentVersion
-from services.api.cli.common import Progress, State, emit, handles_errors, pass_state
+from services.cli.common import Progress, State, emit, handles_errors, pass_state
 from services.ingest.integrity import as_dicts, check_archive
 from services.search import build_index
 

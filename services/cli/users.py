@@ -9,7 +9,7 @@ from sqlalchemy import select
 from shared.accounts import add_user
 from shared.db.models import User
 from shared.domain.model import Role
-from services.api.cli.common import State, emit, handles_errors, pass_state
+from services.cli.common import State, emit, handles_errors, pass_state
 
 
 @click.group()

@@ -8,7 +8,7 @@ import click
 from shared import customers as service
 from shared.db.models import Customer
 from shared.domain.permissions import Action
-from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
+from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 
 
 def _row(c: Customer) -> dict:

@@ -12,7 +12,7 @@ from shared.db.models import User
 from shared.domain.errors import NotFound
 from shared.domain.model import Role
 from shared.domain.permissions import Action
-from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
+from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 from services.search import SearchQuery, build_index, parse
 
 

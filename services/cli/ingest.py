@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from shared.bootstrap import Container
 from shared.domain.errors import Conflict, DanganError, InvalidInput
 from shared.domain.permissions import Action
-from services.api.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
+from services.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
 from services.ingest import NewDocument, archive_document, hash_file
 from services.ingest.metadata import FIELDS
 

@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING
 import click
 
 from shared.bootstrap import Container
-from services.api.cli.access import access
-from services.api.cli.audit import audit
-from services.api.cli.backup import backup, restore
-from services.api.cli.check import check
-from services.api.cli.common import State, handles_errors, load_settings, report_recovery
-from services.api.cli.customers import customers
-from services.api.cli.destruction import destruction
-from services.api.cli.ingest import ingest
-from services.api.cli.jobs import jobs_status, on_signal, reindex, start_workers, worker
-from services.api.cli.retention import holds, retention
-from services.api.cli.search import search
-from services.api.cli.stats import stats
-from services.api.cli.users import users
+from services.cli.access import access
+from services.cli.audit import audit
+from services.cli.backup import backup, restore
+from services.cli.check import check
+from services.cli.common import State, handles_errors, load_settings, report_recovery
+from services.cli.customers import customers
+from services.cli.destruction import destruction
+from services.cli.ingest import ingest
+from services.cli.jobs import jobs_status, on_signal, reindex, start_workers, worker
+from services.cli.retention import holds, retention
+from services.cli.search import search
+from services.cli.stats import stats
+from services.cli.users import users
 
 if TYPE_CHECKING:  # imported by `serve` alone, when it runs
     import uvicorn

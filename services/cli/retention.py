@@ -10,8 +10,8 @@ from shared import retention as service
 from shared.db.models import Hold, User
 from shared.domain.errors import NotFound
 from shared.domain.permissions import Action
-from services.api.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 from services.api.routes.retention import PREVIEW_SIZE, preview_out
+from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 
 
 @click.group()

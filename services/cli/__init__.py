@@ -1,4 +1,4 @@
 """The ``dangan`` command line."""
-from services.api.cli.main import main
+from services.cli.main import main
 
 __all__ = ["main"]

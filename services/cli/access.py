@@ -9,8 +9,8 @@ from sqlalchemy import select
 from shared import access as service
 from shared.db.models import AccessRequest, User
 from shared.domain.permissions import Action
-from services.api.cli.common import State, acting, emit, handles_errors, pass_state
 from services.api.routes.access import request_out
+from services.cli.common import State, acting, emit, handles_errors, pass_state
 
 AS_USER = click.option("--as", "actor", envvar="DANGAN_USER", required=True, metavar="USER",
                        help="The user asking or deciding (default: $DANGAN_USER).")
