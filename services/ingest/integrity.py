@@ -16,7 +16,6 @@ from shared.bootstrap import Container
 from shared.db.models import Document, DocumentVersion, PendingObject
 from shared.domain.errors import DanganError
 from shared.domain.model import SECRECY_LEVELS, DocumentStatus
-from shared.storage.s3 import S3Store
 from services.ingest.inspect import inspect_file
 from services.ingest.recovery import abandoned
 from services.ingest.spool import leftovers, work_dir
@@ -59,8 +58,9 @@ def versions(ctx: Container) -> Iterator[StoredVersion]:
         last = ids[-1]
 
 
-def check_version(ctx: Container, version: StoredVersion, *, lock: bool) -> list[Finding]:
-    """Authenticity (hash), usability (it still parses) and, on S3, its Object Lock."""
+def check_version(ctx: Container, version: StoredVersion) -> list[Finding]:
+    """Authenticity (hash), usability (it still parses) and, where the store
+    locks objects itself (S3 Object Lock), that the version is locked."""
     target = f"{version.archive_number} v{version.number}"
     digest = hashlib.sha256()
     with tempfile.TemporaryDirectory(dir=_spool(ctx)) as folder:
@@ -78,22 +78,13 @@ def check_version(ctx: Container, version: StoredVersion, *, lock: bool) -> list
                                  "the stored bytes do not match the recorded SHA-256"))
         try:
             inspect_file(copy, filename=copy.name, max_pixels=ctx.settings.max_image_pixels,
-                              max_pages=ctx.settings.max_pages)
+                     max_pages=ctx.settings.max_pages)
         except DanganError as exc:
             found.append(Finding("usability", target, f"the file no longer opens: {exc.message}"))
-    if lock and isinstance(ctx.store, S3Store):
-        found += _lock(ctx.store, version, target)
+    lock = ctx.store.object_lock()  # None: a directory has no lock of its own to check
+    if lock and not lock.lock_state(version.key, version_id=version.object_version).locked:
+        found.append(Finding("security", target, "no Object Lock retention or legal hold on the object"))
     return found
-
-
-def _lock(store: S3Store, version: StoredVersion, target: str) -> list[Finding]:
-    args = {"Bucket": store.bucket, "Key": version.key}
-    if version.object_version:
-        args["VersionId"] = version.object_version
-    head = store.client.head_object(**args)
-    if not head.get("ObjectLockRetainUntilDate") and head.get("ObjectLockLegalHoldStatus") != "ON":
-        return [Finding("security", target, "no Object Lock retention or legal hold on the object")]
-    return []
 
 
 def _spool(ctx: Container) -> Path:
@@ -178,7 +169,7 @@ def check_archive(ctx: Container, *, index_ids: set[str] | None,
     keys: set[str] = set()
     for version in versions(ctx):
         keys.add(version.key)
-        found += check_version(ctx, version, lock=True)
+        found += check_version(ctx, version)
         progress(version.archive_number)
     found += check_orphans(ctx, keys)
     found += check_leftovers(ctx)

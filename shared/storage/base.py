@@ -1,14 +1,16 @@
 """The BlobStore interface. Objects are immutable: a key is written once.
 
 Adapters raise only domain errors: ``NotFound``, ``AlreadyExists`` and
-``StorageUnavailable`` (shared.domain.errors)."""
+``StorageUnavailable`` (shared.domain.errors). What only some stores can do
+(their own Object Lock, presigned URLs) is an optional capability: the store
+answers with it, or with None where it has none."""
 from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -84,6 +86,38 @@ class BlobStore(ABC):
                 yield chunk
         finally:
             reader.close()
+
+    # -- optional capabilities --------------------------------------------
+    def object_lock(self) -> ObjectLock | None:
+        """The store's own lock, to read back; None where it has none (a
+        directory: there the application is the only guard)."""
+        return None
+
+    def presigner(self) -> Presigner | None:
+        """Time-limited download URLs; None where clients cannot reach the store."""
+        return None
+
+
+@dataclass(frozen=True)
+class LockState:
+    """The store's own lock on one stored version: retention and legal hold."""
+
+    mode: str | None  # GOVERNANCE or COMPLIANCE while a retention date is set
+    retain_until: datetime | None
+    legal_hold: bool
+
+    @property
+    def locked(self) -> bool:
+        return self.retain_until is not None or self.legal_hold
+
+
+class ObjectLock(Protocol):
+    """Optional capability: the store locks versions itself (S3 Object Lock);
+    ``BlobStore.protect`` sets the lock, this reads it back."""
+
+    def lock_state(self, key: str, *, version_id: str | None) -> LockState:
+        """``NotFound`` if there is no such version."""
+        ...
 
 
 class Presigner(Protocol):

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Literal
+from urllib.parse import quote
 
 import boto3
 from boto3.exceptions import S3UploadFailedError
@@ -18,7 +19,15 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.domain.errors import AlreadyExists, Locked, NotFound, StorageUnavailable
-from shared.storage.base import BlobReader, BlobStore, StoredObject, validate_key
+from shared.storage.base import (
+    BlobReader,
+    BlobStore,
+    LockState,
+    ObjectLock,
+    Presigner,
+    StoredObject,
+    validate_key,
+)
 
 _NOT_FOUND = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
 PART = 8 * 1024 * 1024
@@ -103,12 +112,16 @@ class S3Store(BlobStore):
             extra["ServerSideEncryption"] = self.sse
         return extra
 
-    def open(self, key: str, *, version_id: str | None = None) -> BlobReader:
+    def _object(self, key: str, version_id: str | None) -> dict[str, Any]:
+        """The arguments naming one object version (the latest without an id)."""
         args: dict[str, Any] = {"Bucket": self.bucket, "Key": validate_key(key)}
         if version_id:
             args["VersionId"] = version_id
+        return args
+
+    def open(self, key: str, *, version_id: str | None = None) -> BlobReader:
         with _translated(key):
-            return self.client.get_object(**args)["Body"]
+            return self.client.get_object(**self._object(key, version_id))["Body"]
 
     def delete(self, key: str) -> None:
         validate_key(key)
@@ -120,23 +133,32 @@ class S3Store(BlobStore):
                 legal_hold: bool) -> None:
         """Retention only ever moves later (S3 refuses to shorten it); the legal
         hold covers what has no end date yet: permanent, pending or held."""
-        args = {"Bucket": self.bucket, "Key": validate_key(key)}
-        if version_id:
-            args["VersionId"] = version_id
+        args = self._object(key, version_id)
         with _translated(key):
             if retain_until is not None:
                 until = datetime.combine(retain_until, datetime.min.time(), tzinfo=UTC)
-                current = self._retention(args)
+                current = self.lock_state(key, version_id=version_id).retain_until
                 if current is None or current < until:
                     self.client.put_object_retention(
                         **args, Retention={"Mode": self.lock_mode, "RetainUntilDate": until})
             self.client.put_object_legal_hold(**args, LegalHold={"Status": "ON" if legal_hold else "OFF"})
 
-    def _retention(self, args: dict[str, Any]) -> datetime | None:
-        found = self.client.head_object(**args).get("ObjectLockRetainUntilDate")
-        if found is None:
-            return None
-        return found if found.tzinfo else found.replace(tzinfo=UTC)
+    # -- optional capabilities: Object Lock, presigned URLs -----------------
+    def object_lock(self) -> ObjectLock:
+        return self
+
+    def presigner(self) -> Presigner:
+        return self
+
+    def lock_state(self, key: str, *, version_id: str | None) -> LockState:
+        # HeadObject carries the lock (moto answers GetObjectRetention with a 500)
+        with _translated(key):
+            head = self.client.head_object(**self._object(key, version_id))
+        until = head.get("ObjectLockRetainUntilDate")
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
+        return LockState(mode=head.get("ObjectLockMode"), retain_until=until,
+                         legal_hold=head.get("ObjectLockLegalHoldStatus") == "ON")
 
     def destroy(self, key: str) -> None:
         validate_key(key)
@@ -190,13 +212,8 @@ class S3Store(BlobStore):
             raise StorageUnavailable(f"bucket {self.bucket} does not have versioning enabled")
 
     def presign_get(self, key: str, *, version_id: str | None, filename: str, expires: int) -> str:
-        params: dict[str, Any] = {
-            "Bucket": self.bucket,
-            "Key": validate_key(key),
-            "ResponseContentDisposition": f"attachment; filename*=UTF-8''{_quote(filename)}",
-        }
-        if version_id:
-            params["VersionId"] = version_id
+        params = {**self._object(key, version_id),
+                  "ResponseContentDisposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"}
         return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
 
 
@@ -211,12 +228,6 @@ class _CountingReader:
         chunk = self.source.read(size)
         self.count += len(chunk)
         return chunk
-
-
-def _quote(filename: str) -> str:
-    from urllib.parse import quote
-
-    return quote(filename, safe="")
 
 
 class _translated:

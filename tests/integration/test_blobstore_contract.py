@@ -5,13 +5,14 @@ import io
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from shared.domain.errors import AlreadyExists, InvalidInput, NotFound, StorageUnavailable
-from shared.storage import BlobStore
+from shared.domain.errors import AlreadyExists, InvalidInput, Locked, NotFound, StorageUnavailable
+from shared.storage import BlobStore, ObjectLock
 from shared.storage.local import LocalDirectoryStore
 from shared.storage.s3 import S3Store
 from tests.conftest import S3_ENDPOINT, s3_client
@@ -87,6 +88,26 @@ def test_check_passes_on_a_working_store(store: BlobStore) -> None:
     store.check()
 
 
+# optional capabilities: each store answers with one, or with None ------
+
+OFFERED = {"local": set(), "s3": {"object_lock", "presigner"}}
+
+
+def test_each_store_answers_which_optional_capabilities_it_has(store: BlobStore) -> None:
+    answers = {"object_lock": store.object_lock(), "presigner": store.presigner()}
+    assert {name for name, capability in answers.items() if capability is not None} == OFFERED[store.name]
+
+
+def test_a_directory_has_no_lock_of_its_own_and_protect_changes_nothing(tmp_path: Path) -> None:
+    local = LocalDirectoryStore(tmp_path / "objects")
+    stored = local.put("documents/n/v1", io.BytesIO(b"unlocked"), content_type="image/png")
+    local.protect("documents/n/v1", version_id=stored.version_id, retain_until=date(2054, 3, 15),
+                  legal_hold=True)
+    assert local.object_lock() is None
+    local.delete("documents/n/v1")  # the application is the only guard
+    assert not local.exists("documents/n/v1")
+
+
 # S3 specifics ---------------------------------------------------------
 
 @pytest.fixture
@@ -123,11 +144,14 @@ def test_s3_reads_an_older_version_by_id(s3_store: S3Store) -> None:
 
 def test_s3_presigned_get_downloads_the_bytes(s3_store: S3Store) -> None:
     stored = s3_store.put("documents/p/v1", io.BytesIO(b"%PDF-presigned"), content_type="application/pdf")
-    url = s3_store.presign_get("documents/p/v1", version_id=stored.version_id,
-                               filename="合同.pdf", expires=60)
+    presigner = s3_store.presigner()
+    assert presigner is not None
+    url = presigner.presign_get("documents/p/v1", version_id=stored.version_id,
+                                filename="合同.pdf", expires=60)
     response = httpx.get(url)
     assert response.status_code == 200
     assert response.content == b"%PDF-presigned"
+    assert response.headers["content-disposition"] == "attachment; filename*=UTF-8''%E5%90%88%E5%90%8C.pdf"
 
 
 def test_s3_check_refuses_a_bucket_without_versioning(s3_store: S3Store) -> None:
@@ -165,10 +189,6 @@ def test_destroy_removes_an_object_whatever_the_store(store: BlobStore) -> None:
 
 
 def test_s3_object_lock_refuses_an_early_delete(s3_store: S3Store) -> None:
-    from datetime import date
-
-    from shared.domain.errors import Locked
-
     stored = s3_store.put("documents/l/v1", io.BytesIO(b"kept"), content_type="application/pdf")
     s3_store.protect("documents/l/v1", version_id=stored.version_id, retain_until=date(2054, 3, 15),
                      legal_hold=False)
@@ -185,8 +205,6 @@ def test_s3_object_lock_refuses_an_early_delete(s3_store: S3Store) -> None:
 
 
 def test_s3_retention_only_moves_later_and_a_legal_hold_blocks_even_bypass(s3_store: S3Store) -> None:
-    from datetime import date
-
     raw = s3_client(S3_ENDPOINT or "")
     stored = s3_store.put("documents/h/v1", io.BytesIO(b"held"), content_type="application/pdf")
     key = {"Bucket": s3_store.bucket, "Key": "documents/h/v1", "VersionId": stored.version_id}
@@ -201,3 +219,30 @@ def test_s3_retention_only_moves_later_and_a_legal_hold_blocks_even_bypass(s3_st
         raw.delete_object(**key, BypassGovernanceRetention=True)
     s3_store.destroy("documents/h/v1")  # after approval: lifts the hold, bypasses governance
     assert raw.list_object_versions(Bucket=s3_store.bucket).get("Versions", []) == []
+
+
+def s3_lock(s3_store: S3Store) -> ObjectLock:
+    lock = s3_store.object_lock()
+    assert lock is not None
+    return lock
+
+
+def test_s3_lock_state_reads_back_what_protect_set(s3_store: S3Store) -> None:
+    stored = s3_store.put("documents/r/v1", io.BytesIO(b"locked"), content_type="application/pdf")
+    lock = s3_lock(s3_store)
+    fresh = lock.lock_state("documents/r/v1", version_id=stored.version_id)
+    assert (fresh.retain_until, fresh.legal_hold, fresh.locked) == (None, False, False)
+    s3_store.protect("documents/r/v1", version_id=stored.version_id, retain_until=date(2054, 3, 15),
+                     legal_hold=False)
+    retained = lock.lock_state("documents/r/v1", version_id=stored.version_id)
+    assert retained.mode == "GOVERNANCE"
+    assert retained.retain_until is not None and retained.retain_until.date() == date(2054, 3, 15)
+    assert (retained.legal_hold, retained.locked) == (False, True)
+    s3_store.protect("documents/r/v1", version_id=stored.version_id, retain_until=None, legal_hold=True)
+    held = lock.lock_state("documents/r/v1", version_id=None)  # the latest version
+    assert (held.legal_hold, held.locked) == (True, True)
+
+
+def test_s3_lock_state_of_a_missing_object_is_not_found(s3_store: S3Store) -> None:
+    with pytest.raises(NotFound):
+        s3_lock(s3_store).lock_state("documents/none/v1", version_id=None)
