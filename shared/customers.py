@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from shared import audit
 from shared.db.models import Customer, Document
 from shared.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from shared.domain.model import CustomerGrade, CustomerKind, CustomerStatus
+from shared.domain.model import CustomerGrade, CustomerKind, CustomerStatus, DocumentStatus
 from shared.domain.retention import Trigger
 from shared.jobs.queue import INDEX, enqueue
 from shared.protection import enqueue_protect
@@ -62,42 +62,44 @@ def list_customers(session: Session, *, status: str | None, offset: int, limit: 
     return total, list(rows)
 
 
-def close_customer(session: Session, *, code: str, closed_at: date, actor: str) -> Customer:
+def close_customer(session: Session, *, code: str, closed_at: date, actor: str,
+                   today: date) -> Customer:
     customer = get_customer(session, code)
     if customer.status == CustomerStatus.CLOSED:
         raise Conflict(f"customer {code} is already closed", code="customer_closed")
-    if closed_at > date.today():
+    if closed_at > today:
         raise InvalidInput("closed_at cannot be in the future", code="invalid_closed_at")
     customer.status = CustomerStatus.CLOSED.value
     customer.closed_at = closed_at
-    recomputed = recompute_retention(session, customer)
+    recomputed = recompute_retention(session, customer, today=today)
     audit.record(session, actor=actor, action="customer.close", target=f"customer:{code}",
                  details={"closed_at": closed_at.isoformat(), "retention_recomputed": recomputed})
     return customer
 
 
-def reopen_customer(session: Session, *, code: str, actor: str) -> Customer:
+def reopen_customer(session: Session, *, code: str, actor: str, today: date) -> Customer:
     customer = get_customer(session, code)
     if customer.status != CustomerStatus.CLOSED:
         raise Conflict(f"customer {code} is not closed", code="customer_not_closed")
     previous = customer.closed_at
     customer.status = CustomerStatus.ACTIVE.value
     customer.closed_at = None
-    recomputed = recompute_retention(session, customer)
+    recomputed = recompute_retention(session, customer, today=today)
     audit.record(session, actor=actor, action="customer.reopen", target=f"customer:{code}",
                  details={"was_closed_at": previous.isoformat() if previous else None,
                           "retention_recomputed": recomputed})
     return customer
 
 
-def recompute_retention(session: Session, customer: Customer) -> int:
-    """Closure starts (and reopening stops) the clocks that run from it."""
+def recompute_retention(session: Session, customer: Customer, *, today: date) -> int:
+    """Closure starts (and reopening stops) the clocks that run from it; each
+    document keeps its extensions (the domain rule counts them)."""
     documents = session.scalars(select(Document).where(
         Document.customer_id == customer.id,
         Document.retention_trigger == Trigger.CUSTOMER_CLOSED.value,
-        Document.status != "destroyed")).all()
+        Document.status != DocumentStatus.DESTROYED.value)).all()
     for document in documents:
-        recompute(document)
+        recompute(document, today=today)
         # ID copies become restricted on closure (PIPL): the index must learn it
         enqueue(session, kind=INDEX, payload={"document_id": document.id})
     enqueue_protect(session, [d.id for d in documents])

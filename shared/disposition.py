@@ -25,17 +25,25 @@ from shared.db.models import (
     User,
 )
 from shared.db.session import rowcount
-from shared.domain.authority import approver_for, may_approve
-from shared.domain.errors import Conflict, DanganError, InvalidInput, NotFound, PermissionDenied
+from shared.domain.disposition import (
+    OPEN_STATES,
+    Appraisal,
+    Decision,
+    ListState,
+    most_sensitive,
+    parse_appraisal,
+    refuse_approver,
+    refuse_supervisor,
+)
+from shared.domain.errors import Conflict, DanganError, InvalidInput, NotFound
 from shared.domain.keys import preview_key
 from shared.domain.model import DocumentStatus
-from shared.domain.retention import add_years
+from shared.domain.retention import extend, is_due
 from shared.jobs.queue import INDEX, enqueue
 from shared.protection import enqueue_protect
-from shared.retention import is_held
+from shared.retention import is_held, recompute
 from shared.storage import BlobStore
 
-DRAFT, APPROVED, EXECUTING, EXECUTED = "draft", "approved", "executing", "executed"
 # an execution that destroyed nothing for this long has crashed: its claim may be taken over
 STALE_CLAIM = timedelta(minutes=10)
 
@@ -53,18 +61,18 @@ def _refuse_unless_due_and_free(session: Session, document: Document, *, today: 
     if is_held(session, document.id):
         raise Conflict(f"{document.archive_number} is under a legal hold", code="document_held",
                        detail={"document": document.id})
-    if document.status != DocumentStatus.DUE or not (document.retain_until
-                                                      and document.retain_until <= today):
+    if document.status != DocumentStatus.DUE or not is_due(document.retain_until,
+                                                            document.retention_term, today):
         raise Conflict(f"{document.archive_number} is not due for destruction",
                        code="document_not_due", detail={"document": document.id,
                                                         "retain_until": document.retain_until})
 
 
-def create_list(session: Session, *, documents: list[str], actor: str) -> DestructionList:
+def create_list(session: Session, *, documents: list[str], actor: str,
+                today: date) -> DestructionList:
     if not documents:
         raise InvalidInput("a destruction list needs at least one document", code="empty_list")
-    today = date.today()
-    created = DestructionList(status=DRAFT, created_by=actor)
+    created = DestructionList(status=ListState.DRAFT.value, created_by=actor)
     session.add(created)
     session.flush()
     for document_id in dict.fromkeys(documents):
@@ -74,7 +82,7 @@ def create_list(session: Session, *, documents: list[str], actor: str) -> Destru
         _refuse_unless_due_and_free(session, document, today=today)
         open_items = session.scalar(select(DestructionItem.list_id).join(DestructionList).where(
             DestructionItem.document_id == document_id,
-            DestructionList.status.in_([DRAFT, APPROVED, EXECUTING])))
+            DestructionList.status.in_([state.value for state in OPEN_STATES])))
         if open_items is not None:
             raise Conflict(f"{document.archive_number} is already on destruction list {open_items}",
                            code="already_listed")
@@ -88,7 +96,7 @@ def create_list(session: Session, *, documents: list[str], actor: str) -> Destru
 def appraise(session: Session, *, list_id: int, decisions: list[dict], actor: str) -> DestructionList:
     """Record 鉴定意见: destroy, or extend by ``years`` with a reason."""
     found = get_list(session, list_id)
-    if found.status != DRAFT:
+    if found.status != ListState.DRAFT:
         raise Conflict(f"destruction list {list_id} is {found.status}; only a draft is appraised",
                        code="list_not_draft")
     items = {item.document_id: item for item in found.items}
@@ -97,69 +105,64 @@ def appraise(session: Session, *, list_id: int, decisions: list[dict], actor: st
         if item is None:
             raise InvalidInput(f"document {decision.get('document')} is not on list {list_id}",
                                code="not_on_list")
-        _decide(item, decision)
+        _decide(item, parse_appraisal(decision))
     found.appraised_by, found.appraised_at = actor, datetime.now(UTC)
     audit.record(session, actor=actor, action="destruction.appraise", target=f"destruction:{list_id}",
                  details={"items": decisions})
     return found
 
 
-def _decide(item: DestructionItem, decision: dict) -> None:
-    choice = decision.get("decision")
-    reason = (decision.get("reason") or "").strip() or None
-    if choice == "destroy":
-        item.decision, item.years, item.reason = "destroy", None, reason
-        return
-    if choice != "extend":
-        raise InvalidInput("decision is 'destroy' or 'extend'", code="invalid_decision")
-    years = decision.get("years")
-    if not isinstance(years, int) or not 1 <= years <= 50 or not reason:
-        raise InvalidInput("an extension needs years (1–50) and a reason", code="invalid_extension")
-    item.decision, item.years, item.reason = "extend", years, reason
+def _decide(item: DestructionItem, appraisal: Appraisal) -> None:
+    if appraisal.decision is Decision.EXTEND:
+        document = item.document  # refused now, not at approval, when it would not fit the term
+        extend(document.retention_term, years=document.retention_years,
+               extension_years=document.retention_extension_years, by=appraisal.years or 0)
+    item.decision, item.years, item.reason = appraisal.decision.value, appraisal.years, appraisal.reason
 
 
-def approve(session: Session, *, list_id: int, actor: str, role: str) -> DestructionList:
+def approve(session: Session, *, list_id: int, actor: str, role: str, today: date) -> DestructionList:
     found = get_list(session, list_id)
-    if found.status != DRAFT:
+    if found.status != ListState.DRAFT:
         raise Conflict(f"destruction list {list_id} is {found.status}", code="list_not_draft")
-    if actor in (found.created_by, found.appraised_by):
-        raise PermissionDenied("the author or appraiser of a list may not approve it",
-                               code="approver_is_author")
+    level = most_sensitive(item.document.secrecy for item in found.items)
+    refuse_approver(approver=actor, role=role, author=found.created_by, appraiser=found.appraised_by,
+                    most_sensitive_level=level)
     undecided = [i.document.archive_number for i in found.items if i.decision is None]
     if undecided:
         raise Conflict("every item needs an appraisal first", code="not_appraised",
                        detail={"undecided": undecided})
-    level = min(item.document.secrecy for item in found.items)
-    if not may_approve(role, level):
-        raise PermissionDenied(f"a list holding secrecy level {level} needs a {approver_for(level)}",
-                               code="insufficient_authority", detail={"level": level, "role": role})
-    today = date.today()
+    extended: list[dict] = []
     for item in found.items:
-        if item.decision == "destroy":
+        if item.decision == Decision.DESTROY:
             _refuse_unless_due_and_free(session, item.document, today=today)
         else:
-            _extend(session, item)
-    found.status, found.approved_by, found.approved_at = APPROVED, actor, datetime.now(UTC)
+            extended.append(_extend(session, item, today=today))
+    found.status, found.approved_by = ListState.APPROVED.value, actor
+    found.approved_at = datetime.now(UTC)
     audit.record(session, actor=actor, action="destruction.approve", target=f"destruction:{list_id}",
-                 details={"level": level})
+                 details={"level": level, "extended": extended})
     return found
 
 
-def _extend(session: Session, item: DestructionItem) -> None:
+def _extend(session: Session, item: DestructionItem, *, today: date) -> dict:
+    """延长保管: the extension becomes part of the document's rule, so every later
+    recomputation keeps it; Object Lock and the search index follow."""
     document = item.document
-    document.retain_until = add_years(document.retain_until or date.today(), item.years or 0)
-    document.retention_override_reason = item.reason
+    document.retention_extension_years = extend(
+        document.retention_term, years=document.retention_years,
+        extension_years=document.retention_extension_years, by=item.years or 0)
+    recompute(document, today=today)
     document.status = DocumentStatus.ARCHIVED.value
     enqueue_protect(session, [document.id])
+    enqueue(session, kind=INDEX, payload={"document_id": document.id})
+    return {"document": document.id, "years": item.years, "retain_until": document.retain_until}
 
 
 def _check_supervisor(session: Session, found: DestructionList, actor: str, supervisor: str) -> None:
     user = session.scalar(select(User).where(User.username == supervisor, User.active.is_(True)))
     if user is None:
         raise InvalidInput(f"supervisor {supervisor!r} is not a user", code="unknown_supervisor")
-    if supervisor in (actor, found.approved_by):
-        raise PermissionDenied("the supervisor (监销人) is neither the executor nor the approver",
-                               code="supervisor_conflict")
+    refuse_supervisor(supervisor=supervisor, executor=actor, approver=found.approved_by)
 
 
 def start_execution(session: Session, *, list_id: int, actor: str, supervisor: str, token: str,
@@ -167,20 +170,21 @@ def start_execution(session: Session, *, list_id: int, actor: str, supervisor: s
     """Check everything, claim the list for the execution ``token`` and mark it
     executing; the ids of the items to destroy."""
     found = get_list(session, list_id)
-    if found.status == EXECUTING:  # an interrupted execution resumes, by the same people
+    if found.status == ListState.EXECUTING:  # an interrupted execution resumes, by the same people
         if (found.executed_by, found.supervisor) != (actor, supervisor):
             raise Conflict(f"list {list_id} is being executed by {found.executed_by}",
                            code="execution_in_progress")
-    elif found.status != APPROVED:
+    elif found.status != ListState.APPROVED:
         raise Conflict(f"destruction list {list_id} is {found.status}, not approved",
                        code="list_not_approved")
     _check_supervisor(session, found, actor, supervisor)
-    pending = [i for i in found.items if i.decision == "destroy" and i.destroyed_at is None]
+    pending = [i for i in found.items if i.decision == Decision.DESTROY and i.destroyed_at is None]
     for item in pending:
         _refuse_unless_due_and_free(session, item.document, today=today)
     _claim(session, list_id=list_id, token=token)
-    if found.status == APPROVED:
-        found.status, found.executed_by, found.supervisor = EXECUTING, actor, supervisor
+    if found.status == ListState.APPROVED:
+        found.status, found.executed_by = ListState.EXECUTING.value, actor
+        found.supervisor = supervisor
         audit.record(session, actor=actor, action="destruction.execute", target=f"destruction:{list_id}",
                      details={"supervisor": supervisor, "documents": [i.document_id for i in pending]})
     return [item.id for item in pending]
@@ -273,7 +277,7 @@ def _certificate(found: DestructionList, item: DestructionItem, document: Docume
 def finish_execution(session: Session, *, list_id: int, token: str) -> DestructionList:
     _renew(session, list_id=list_id, token=token, release=True)
     found = get_list(session, list_id)
-    found.status, found.executed_at = EXECUTED, datetime.now(UTC)
+    found.status, found.executed_at = ListState.EXECUTED.value, datetime.now(UTC)
     return found
 
 

@@ -14,7 +14,15 @@ from shared.db.session import rowcount
 from shared.documents import get_document
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
-from shared.domain.retention import YEAR_RANGES, RetentionRule, Term, Trigger, compute_retain_until
+from shared.domain.retention import (
+    YEAR_RANGES,
+    RetentionRule,
+    Term,
+    Trigger,
+    compute_retain_until,
+    customer_closed_on,
+    is_due,
+)
 from shared.jobs.queue import INDEX, QUEUED, enqueue
 from shared.protection import enqueue_protect
 
@@ -29,6 +37,7 @@ def held() -> ColumnElement[bool]:
 
 
 def due_condition(as_of: date) -> ColumnElement[bool]:
+    """shared/domain/retention.py ``is_due`` as a SQL condition, its one translation."""
     return and_(Document.retain_until.is_not(None), Document.retain_until <= as_of,
                 Document.retention_term != Term.PERMANENT.value)
 
@@ -48,11 +57,11 @@ def refuse_future(*, as_of: date, today: date) -> None:
                            detail={"as_of": as_of.isoformat(), "today": today.isoformat()})
 
 
-def sweep(session: Session, *, as_of: date, actor: str, today: date | None = None) -> int:
+def sweep(session: Session, *, as_of: date, actor: str, today: date) -> int:
     """Flag every archived, unheld document whose term ran out by ``as_of`` as due.
     One indexed UPDATE; idempotent; it never deletes anything. ``as_of`` is no
-    later than ``today`` (the caller's clock; by default the system date)."""
-    refuse_future(as_of=as_of, today=today or date.today())
+    later than ``today`` (the caller's clock)."""
+    refuse_future(as_of=as_of, today=today)
     stamp = datetime.now(UTC)
     result = session.execute(
         update(Document)
@@ -113,23 +122,25 @@ def rule_of(document: Document) -> RetentionRule:
                          Trigger(document.retention_trigger))
 
 
-def recompute(document: Document, *, today: date | None = None) -> None:
-    """retain_until from the document's own rule; a due document whose date
-    moved into the future is archived again."""
+def recompute(document: Document, *, today: date) -> None:
+    """retain_until from the document's own rule and its extensions; a due
+    document that is no longer due today is archived again."""
     customer = document.customer
-    closed = customer.closed_at if customer is not None and customer.status == "closed" else None
+    closed = (customer_closed_on(status=customer.status, closed_at=customer.closed_at)
+              if customer is not None else None)
     document.retain_until = compute_retain_until(
         rule_of(document), document_date=document.document_date,
-        ingested=document.created_at.date(), customer_closed=closed)
-    today = today or date.today()
-    if document.status == DocumentStatus.DUE and not (
-            document.retain_until and document.retain_until <= today):
+        ingested=document.created_at.date(), customer_closed=closed,
+        extension_years=document.retention_extension_years)
+    if document.status == DocumentStatus.DUE and not is_due(
+            document.retain_until, document.retention_term, today):
         document.status = DocumentStatus.ARCHIVED.value
 
 
 def override(session: Session, *, document_id: str, term: str, years: int | None, reason: str,
-             actor: str) -> Document:
-    """Change one document's retention, with a reason; audited."""
+             actor: str, today: date) -> Document:
+    """Change one document's retention, with a reason; audited. The override
+    names its whole term, so earlier extensions no longer count."""
     if not reason.strip():
         raise InvalidInput("an override needs a reason", code="reason_required")
     try:
@@ -145,11 +156,13 @@ def override(session: Session, *, document_id: str, term: str, years: int | None
     if document.status == DocumentStatus.DESTROYED:
         raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
     before = {"term": document.retention_term, "years": document.retention_years,
+              "extension_years": document.retention_extension_years,
               "retain_until": document.retain_until}
     document.retention_term = new_term.value
     document.retention_years = None if new_term is Term.PERMANENT else years
+    document.retention_extension_years = 0
     document.retention_override_reason = reason.strip()
-    recompute(document)
+    recompute(document, today=today)
     enqueue_protect(session, [document.id])
     enqueue(session, kind=INDEX, payload={"document_id": document.id})
     audit.record(session, actor=actor, action="retention.override", target=f"document:{document_id}",

@@ -81,7 +81,8 @@ def close(state: State, code: str, closed_at: datetime, actor: str | None) -> No
     """Close customer CODE: starts its event-based retention clocks."""
     with state.container.transaction() as session:
         row = _row(service.close_customer(session, code=code, closed_at=closed_at.date(),
-                                          actor=acting(session, actor, Action.CUSTOMER_MANAGE)))
+                                          actor=acting(session, actor, Action.CUSTOMER_MANAGE),
+                                          today=state.container.today()))
     emit(state, row, _line)
 
 
@@ -94,7 +95,8 @@ def reopen(state: State, code: str, actor: str | None) -> None:
     """Reopen a closed customer."""
     with state.container.transaction() as session:
         row = _row(service.reopen_customer(session, code=code,
-                                           actor=acting(session, actor, Action.CUSTOMER_MANAGE)))
+                                           actor=acting(session, actor, Action.CUSTOMER_MANAGE),
+                                           today=state.container.today()))
     emit(state, row, _line)
 
 

@@ -50,7 +50,8 @@ def create(state: State, documents: tuple[str, ...], actor: str) -> None:
     """Draft a list from due DOCUMENTS (ids)."""
     with state.container.transaction() as session:
         data = list_out(disposition.create_list(session, documents=list(documents),
-                                                actor=_user(session, actor).username))
+                                                actor=_user(session, actor).username,
+                                                today=state.container.today()))
     emit(state, data, _show)
 
 
@@ -89,7 +90,7 @@ def approve(state: State, list_id: int, actor: str) -> None:
     with state.container.transaction() as session:
         user = _user(session, actor, Action.DESTRUCTION_APPROVE)
         data = list_out(disposition.approve(session, list_id=list_id, actor=user.username,
-                                            role=user.role))
+                                            role=user.role, today=state.container.today()))
     emit(state, data, _show)
 
 

@@ -134,7 +134,7 @@ def daily_sweep(container: Container, stop: threading.Event) -> threading.Thread
 
     def task(today: date) -> None:
         with container.transaction() as session:
-            flagged = service.sweep(session, as_of=today, actor="scheduler")
+            flagged = service.sweep(session, as_of=today, today=today, actor="scheduler")
         logging.getLogger("dangan.sweep").info("daily sweep flagged %s documents", flagged)
 
     hour, minute = map(int, container.settings.sweep_at.split(":"))

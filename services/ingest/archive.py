@@ -24,7 +24,7 @@ from shared.domain.archive_number import ArchiveSeries, format_archive_number
 from shared.domain.errors import Conflict
 from shared.domain.keys import version_key
 from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus
-from shared.domain.retention import compute_retain_until
+from shared.domain.retention import compute_retain_until, customer_closed_on
 from shared.jobs.queue import EXTRACT, INDEX, enqueue
 from shared.protection import enqueue_protect
 from services.ingest.inspect import Inspection, inspect_file
@@ -156,7 +156,7 @@ def _insert_document(ctx: Container, session: Session, document_id: str, meta: N
         retention_trigger=rule.trigger.value,
         retain_until=compute_retain_until(
             rule, document_date=meta.document_date, ingested=today,
-            customer_closed=_closed_on(customer)),
+            customer_closed=_closed_on(customer), extension_years=0),
         status=DocumentStatus.ARCHIVED.value,
         tags=list(meta.tags),
         custom_fields=dict(meta.custom_fields),
@@ -168,7 +168,9 @@ def _insert_document(ctx: Container, session: Session, document_id: str, meta: N
 
 
 def _closed_on(customer: Customer | None) -> date | None:
-    return customer.closed_at if customer is not None and customer.status == "closed" else None
+    if customer is None:
+        return None
+    return customer_closed_on(status=customer.status, closed_at=customer.closed_at)
 
 
 def _insert_version(session: Session, document: Document, number: int, scope: str, upload: Upload,

@@ -103,6 +103,8 @@ class Document(Base):
     retention_term: Mapped[str] = mapped_column(String(16))
     retention_years: Mapped[int | None] = mapped_column(Integer)
     retention_trigger: Mapped[str] = mapped_column(String(32))
+    # years added by appraisals (延长保管): part of the document's rule, counted in every recomputation
+    retention_extension_years: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retain_until: Mapped[date | None] = mapped_column(Date, index=True)
     retention_override_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="archived", index=True)

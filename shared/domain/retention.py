@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from shared.domain.errors import InvalidInput
-from shared.domain.model import DOCUMENT_TYPE_CODES
+from shared.domain.model import DOCUMENT_TYPE_CODES, CustomerStatus
 
 
 class Term(StrEnum):
@@ -114,16 +114,68 @@ def add_years(start: date, years: int) -> date:
         return start.replace(year=start.year + years, day=28)
 
 
+def customer_closed_on(*, status: str, closed_at: date | None) -> date | None:
+    """The date a customer's closure (销户) starts its clocks; None while it is
+    active, so a clock running from it is pending."""
+    return closed_at if status == CustomerStatus.CLOSED else None
+
+
+def trigger_date(rule: RetentionRule, *, document_date: date | None, ingested: date,
+                 customer_closed: date | None) -> date | None:
+    """The date a document's clock runs from; None while its event is pending."""
+    if rule.trigger is Trigger.CUSTOMER_CLOSED:
+        return customer_closed
+    if rule.trigger is Trigger.DOCUMENT_DATE:
+        # without a date on the document, count from archiving: later, never earlier
+        return document_date or ingested
+    return ingested
+
+
 def compute_retain_until(rule: RetentionRule, *, document_date: date | None, ingested: date,
-                         customer_closed: date | None) -> date | None:
-    """``None`` means never (permanent) or pending (the trigger has not happened)."""
+                         customer_closed: date | None, extension_years: int) -> date | None:
+    """到期日: trigger date + the rule's years + the document's extensions.
+    ``None`` means never (permanent) or pending (the trigger has not happened)."""
     if rule.term is Term.PERMANENT or rule.years is None:
         return None
-    if rule.trigger is Trigger.CUSTOMER_CLOSED:
-        start = customer_closed
-    elif rule.trigger is Trigger.DOCUMENT_DATE:
-        # without a date on the document, count from archiving: later, never earlier
-        start = document_date or ingested
-    else:
-        start = ingested
-    return add_years(start, rule.years) if start else None
+    start = trigger_date(rule, document_date=document_date, ingested=ingested,
+                         customer_closed=customer_closed)
+    return add_years(start, rule.years + extension_years) if start else None
+
+
+def is_due(retain_until: date | None, term: Term | str, as_of: date) -> bool:
+    """到期: the term ran out by ``as_of``, on the day itself included. Permanent
+    and pending documents are never due. (shared/retention.py ``due_condition``
+    is this rule in SQL.)"""
+    return Term(term) is not Term.PERMANENT and retain_until is not None and retain_until <= as_of
+
+
+def extension_room(term: Term | str, *, years: int | None, extension_years: int) -> int:
+    """The most years a document may still be extended by: its total (rule
+    years + every extension) stays inside its term's range."""
+    if Term(term) is Term.PERMANENT:
+        return 0
+    return max(0, YEAR_RANGES[Term(term)].stop - 1 - (years or 0) - extension_years)
+
+
+def extend(term: Term | str, *, years: int | None, extension_years: int, by: int) -> int:
+    """延长保管: the document's extension years once ``by`` more are added.
+    Beyond its term's range a longer keep is a retention override, not an extension."""
+    term = Term(term)
+    if term is Term.PERMANENT:  # never due, so never appraised
+        raise InvalidInput("a permanent document is kept for ever; it is never extended",
+                           code="invalid_extension", detail={"term": term.value})
+    if by < 1:
+        raise InvalidInput("an extension adds at least 1 year", code="invalid_extension",
+                           detail={"years": by})
+    room = extension_room(term, years=years, extension_years=extension_years)
+    if by > room:
+        span, kept = YEAR_RANGES[term], (years or 0) + extension_years
+        most = f"by at most {room} more year{'' if room == 1 else 's'}" if room else "no further"
+        raise InvalidInput(
+            f"this document may be extended {most}: {term.value} retention is "
+            f"{span.start}–{span.stop - 1} years in all and it is kept {kept}; "
+            f"a longer keep needs a retention override",
+            code="invalid_extension",
+            detail={"most_years": room, "term": term.value, "years": years,
+                    "extension_years": extension_years, "requested": by})
+    return extension_years + by

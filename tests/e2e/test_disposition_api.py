@@ -124,7 +124,8 @@ def test_the_author_may_not_approve_their_own_list(people: dict, container: Cont
     assert error(refused) == (403, "forbidden")  # an archivist approves nothing
     # and were the author to hold an approving role, the rule still holds
     with pytest.raises(PermissionDenied, match="author"), container.transaction() as session:
-        disposition.approve(session, list_id=list_id, actor="arch", role="general_manager")
+        disposition.approve(session, list_id=list_id, actor="arch", role="general_manager",
+                            today=container.today())
 
 
 def test_the_approver_needs_the_authority_for_the_most_sensitive_item(people: dict, tmp_path: Path) -> None:

@@ -41,10 +41,11 @@ def get(code: str, ctx: ContainerDep, user: CustomerReader) -> CustomerOut:
 def close(code: str, body: CloseIn, ctx: ContainerDep, user: CustomerManager) -> CustomerOut:
     with ctx.transaction() as session:
         return CustomerOut.of(customers.close_customer(session, code=code, closed_at=body.closed_at,
-                                                       actor=user.username))
+                                                       actor=user.username, today=ctx.today()))
 
 
 @router.post("/{code}/reopen", response_model=CustomerOut)
 def reopen(code: str, ctx: ContainerDep, user: CustomerManager) -> CustomerOut:
     with ctx.transaction() as session:
-        return CustomerOut.of(customers.reopen_customer(session, code=code, actor=user.username))
+        return CustomerOut.of(customers.reopen_customer(session, code=code, actor=user.username,
+                                                        today=ctx.today()))

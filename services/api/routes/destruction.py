@@ -56,7 +56,8 @@ def certificate_out(certificate: DestructionCertificate) -> dict[str, Any]:
 @router.post("", status_code=201)
 def create(body: ListIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
-        return list_out(disposition.create_list(session, documents=body.documents, actor=user.username))
+        return list_out(disposition.create_list(session, documents=body.documents, actor=user.username,
+                                                today=ctx.today()))
 
 
 @router.get("/{list_id}")
@@ -76,7 +77,7 @@ def appraise(list_id: RowId, body: AppraiseIn, ctx: ContainerDep, user: Retentio
 def approve(list_id: RowId, ctx: ContainerDep, user: Approver) -> dict:
     with ctx.transaction() as session:
         return list_out(disposition.approve(session, list_id=list_id, actor=user.username,
-                                            role=user.role))
+                                            role=user.role, today=ctx.today()))
 
 
 @router.post("/{list_id}/execute")

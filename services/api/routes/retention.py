@@ -80,7 +80,8 @@ def due(ctx: ContainerDep, user: RetentionReader, page: PageNumber = 1,
 def override(document_id: str, body: OverrideIn, ctx: ContainerDep, user: RetentionManager) -> DocumentOut:
     with ctx.transaction() as session:
         document = retention.override(session, document_id=document_id, term=body.term,
-                                      years=body.years, reason=body.reason, actor=user.username)
+                                      years=body.years, reason=body.reason, actor=user.username,
+                                      today=ctx.today())
         return DocumentOut.of(document)
 
 
