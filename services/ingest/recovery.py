@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from shared.bootstrap import Container
 from shared.db.models import DocumentVersion, Job, PendingObject
 from shared.db.session import rowcount
-from shared.jobs.queue import RUNNING
+from shared.jobs.queue import JobState
 from services.ingest.spool import owner_gone, remove_leftovers
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,11 @@ def _expire_dead_leases(ctx: Container, now: datetime) -> int:
     """Worker names are ``<host>:<pid>:<n>``: those of dead processes here lose their lease."""
     with ctx.transaction() as session:
         holders = set(session.scalars(select(Job.locked_by).where(
-            Job.state == RUNNING, Job.locked_by.is_not(None))))
+            Job.state == JobState.RUNNING, Job.locked_by.is_not(None))))
         dead = [h for h in holders if h and owner_gone("-".join(h.split(":")[:2]))]
         if not dead:
             return 0
-        result = session.execute(update(Job).where(Job.state == RUNNING, Job.locked_by.in_(dead))
+        result = session.execute(update(Job).where(Job.state == JobState.RUNNING, Job.locked_by.in_(dead))
                                  .values(lease_until=now - timedelta(seconds=1)))
         return rowcount(result) or 0
 

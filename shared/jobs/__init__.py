@@ -1,5 +1,16 @@
 """The durable job queue over the metadata database."""
-from shared.jobs.queue import EXTRACT, INDEX, Claimed, claim, complete, enqueue, extend, fail, release
+from shared.jobs.queue import (
+    EXTRACT,
+    INDEX,
+    Claimed,
+    JobState,
+    claim,
+    complete,
+    enqueue,
+    extend,
+    fail,
+    release,
+)
 
-__all__ = ["EXTRACT", "INDEX", "Claimed", "claim", "complete", "enqueue", "extend", "fail",
+__all__ = ["EXTRACT", "INDEX", "Claimed", "JobState", "claim", "complete", "enqueue", "extend", "fail",
            "release"]

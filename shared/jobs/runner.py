@@ -95,9 +95,9 @@ class Worker:
         with self.ctx.transaction() as session:
             state = queue.fail(session, job_id=job.id, worker=self.name, error=error,
                                permanent=permanent)
-            if state == queue.PARKED:
+            if state == queue.JobState.PARKED:
                 self.handlers[job.kind].parked(session, job, error)
-        if state == "lost":  # released at shutdown, or its lease ran out: not this run's to record
+        if state is None:  # released at shutdown, or its lease ran out: not this run's to record
             log.info("job %s (%s) ended after its worker let it go: %s", job.id, job.kind, error)
             return
         log.warning("job %s (%s) attempt %s failed%s: %s", job.id, job.kind, job.attempt,
