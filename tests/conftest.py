@@ -16,13 +16,15 @@ import boto3
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
+from fastapi import FastAPI
+from sqlalchemy import create_engine, make_url, text
 
 from shared.accounts import add_user
-from shared.bootstrap import Container, build
+from shared.bootstrap import Container
 from shared.config import Settings, normalise_database_url
 from shared.db.session import migrate
 from shared.storage.s3 import S3Store
+from services.composition import Archive, build_archive
 
 if TYPE_CHECKING:
     from services.search import SearchIndex
@@ -46,10 +48,26 @@ def s3_client(endpoint: str):  # type: ignore[no-untyped-def]
                         aws_access_key_id="test", aws_secret_access_key="test")
 
 
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker process gets a database of its own
+    (test_gw0, test_gw1, …), created on first use: workers never share rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def pg_migrated() -> str:
     _need(PG_URL, "PostgreSQL (DANGAN_TEST_DATABASE_URL)")
-    url = normalise_database_url(PG_URL or "")
+    url = _database_of_this_worker(normalise_database_url(PG_URL or ""))
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -117,10 +135,16 @@ def production_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backen
 
 
 @pytest.fixture
-def container(backend: Backend) -> Iterator[Container]:
-    ctx = build(backend.settings)
-    yield ctx
-    ctx.close()
+def archive(backend: Backend) -> Iterator[Archive]:
+    """The deployment, built by the composition root as `dangan serve` builds it."""
+    built = build_archive(backend.settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def container(archive: Archive) -> Container:
+    return archive.core
 
 
 def make_user(ctx: Container, username: str, *, role: str = "clerk", clearance: int = 1) -> str:
@@ -133,10 +157,11 @@ def make_user(ctx: Container, username: str, *, role: str = "clerk", clearance: 
 class LiveServer:
     """The real application under uvicorn on a free loopback port."""
 
-    def __init__(self, ctx: Container, *, app=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, parts: Archive | Container, *, app: FastAPI | None = None) -> None:
         from services.api.app import create_app
 
-        app = app or create_app(ctx.settings, container=ctx)
+        archive = parts if isinstance(parts, Archive) else Archive(core=parts)
+        app = app or create_app(archive.settings, archive=archive)
         config = uvicorn.Config(app, host="127.0.0.1", port=0,
                                 log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
@@ -158,8 +183,8 @@ class LiveServer:
 
 
 @pytest.fixture
-def base_url(container: Container) -> Iterator[str]:
-    with LiveServer(container) as url:
+def base_url(archive: Archive) -> Iterator[str]:
+    with LiveServer(archive) as url:
         yield url
 
 
@@ -193,12 +218,10 @@ def team(container: Container, index, people: dict[str, tuple[str, int]],  # typ
          *, customer_kind: str) -> Iterator[dict[str, httpx.Client]]:
     """A live server with ``people`` (name -> role, clearance) logged in, and
     customer C001 created by "arch", who must be among them."""
-    from services.api.app import create_app
 
     for name, (role, clearance) in people.items():
         make_user(container, name, role=role, clearance=clearance)
-    with LiveServer(container, app=create_app(container.settings, container=container,
-                                              index=index)) as url:
+    with LiveServer(Archive(container, index)) as url:
         clients = {name: login(url, name) for name in people}
         clients["arch"].post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易",
                                                         "kind": customer_kind})
@@ -216,18 +239,14 @@ def customer(archivist: httpx.Client) -> str:
 
 
 @pytest.fixture
-def index(container: Container) -> Iterator[SearchIndex]:
+def index(archive: Archive) -> SearchIndex:
     """The deployment's search index (embedded here: OpenSearch has its own suite)."""
-    from services.search import build_index
-
-    engine = build_index(container.settings)
-    yield engine
-    engine.close()
+    return archive.index
 
 
 def drain(container: Container, index) -> int:  # type: ignore[no-untyped-def]
     """Run every runnable job (extraction, indexing, object lock) to the end."""
     from shared.jobs.runner import Worker
-    from services.cli.jobs import handlers
 
-    return Worker(container, handlers(container, index), lease_seconds=60).drain()
+    return Worker(container, Archive(container, index).handlers(),
+                  lease_seconds=60).drain()

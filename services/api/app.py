@@ -1,9 +1,9 @@
-"""create_app(settings) -> the FastAPI application. Nothing is built at import."""
+"""create_app(settings) -> the FastAPI application. Nothing is built at import;
+the archive's parts come from the composition root (services/composition.py)."""
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.bootstrap import Container, build
 from shared.config import Settings
 from services.api import errors
 from services.api.body_limits import BodyLimits
@@ -21,20 +21,20 @@ from services.api.routes import (
     search,
     stats,
 )
-from services.search import SearchIndex, build_index
+from services.composition import Archive, build_archive
 
 
-def create_app(settings: Settings | None = None, *, container: Container | None = None,
-               index: SearchIndex | None = None) -> FastAPI:
-    container = container or build(settings or Settings())
+def create_app(settings: Settings | None = None, *, archive: Archive | None = None) -> FastAPI:
+    archive = archive or build_archive(settings or Settings())
     app = FastAPI(
         title="Dangan 档案",
         version="0.1.0",
         description="A records archive for customer files on object storage.",
     )
-    app.state.container = container
-    app.state.index = index or build_index(container.settings)
-    app.state.metrics = metrics.registry_for(container)
+    app.state.archive = archive
+    app.state.container = archive.core
+    app.state.index = archive.index
+    app.state.metrics = metrics.registry_for(archive.core)
     errors.install(app)
     app.add_middleware(BodyLimits)
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,

@@ -8,7 +8,7 @@ import click
 
 from shared import backup as service
 from services.cli.common import Progress, State, emit, handles_errors, pass_state
-from services.search import all_documents, build_index
+from services.search import all_documents
 
 
 @click.command()
@@ -32,6 +32,6 @@ def restore(state: State, folder: Path) -> None:
     ctx = state.container
     bar = Progress(0, label="restoring", enabled=sys.stderr.isatty())
     result = service.restore(ctx, folder, progress=bar.step)
-    result["indexed"] = build_index(ctx.settings).rebuild(all_documents(ctx))
+    result["indexed"] = state.archive.index.rebuild(all_documents(ctx))
     emit(state, result, lambda r: f"restored {r['rows']} rows and {r['objects']} objects; "
                                   f"indexed {r['indexed']} documents. Run `dangan check` to confirm.")

@@ -11,23 +11,30 @@ import click
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from shared.bootstrap import Container, build
+from shared.bootstrap import Container
 from shared.config import Settings
 from shared.domain.errors import DanganError
 from shared.domain.permissions import Action
+from services.composition import Archive, build_archive
 from services.ingest.recovery import Recovery
 
 
 class State:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
-        self._container: Container | None = None
+        self._archive: Archive | None = None
+
+    @property
+    def archive(self) -> Archive:
+        """The archive of this environment, built once per command from the composition root."""
+        if self._archive is None:
+            self._archive = build_archive(load_settings())
+        return self._archive
 
     @property
     def container(self) -> Container:
-        if self._container is None:
-            self._container = build(load_settings())
-        return self._container
+        """What the use cases in ``shared`` take: database, store, schedule, clock."""
+        return self.archive.core
 
 
 def load_settings() -> Settings:

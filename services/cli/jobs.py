@@ -7,59 +7,12 @@ from collections.abc import Callable
 
 import click
 
-from shared.bootstrap import Container
-from shared.jobs import EXTRACT, INDEX
+from shared.jobs import EXTRACT
 from shared.jobs.queue import counts
-from shared.jobs.runner import Crew, Handler, Worker
-from shared.protection import PROTECT, ProtectHandler
 from services.cli.common import State, emit, handles_errors, pass_state, report_recovery
-from services.ingest.extract import ExtractHandler
-from services.ingest.ocr import OcrPool
+from services.composition import KINDS
 from services.ingest.recovery import recover
-from services.search import IndexHandler, SearchIndex, all_documents, build_index
-
-KINDS = (EXTRACT, INDEX, PROTECT)
-LIGHT = (INDEX, PROTECT)  # quick jobs with a lane of their own: never behind an OCR backlog
-
-
-def ocr_pool(ctx: Container) -> OcrPool:
-    settings = ctx.settings
-    return OcrPool(settings.ocr_engine, settings.ocr_workers, page_seconds=settings.ocr_page_seconds)
-
-
-def handlers(ctx: Container, index: SearchIndex, *, kinds: tuple[str, ...] = KINDS,
-             ocr: OcrPool | None = None) -> dict[str, Handler]:
-    """The job handlers of this deployment, by kind."""
-    available: dict[str, Handler] = {}
-    if PROTECT in kinds:
-        available[PROTECT] = ProtectHandler()
-    if EXTRACT in kinds:
-        available[EXTRACT] = ExtractHandler(ocr or ocr_pool(ctx))
-    if INDEX in kinds:
-        available[INDEX] = IndexHandler(index)
-    return available
-
-
-def start_workers(ctx: Container, index: SearchIndex, *, extractors: int,
-                  kinds: tuple[str, ...] = KINDS) -> Crew:
-    """Two lanes: ``extractors`` threads for extraction, each with its OCR
-    pool, and one thread for the light kinds. None at all when ``extractors``
-    is 0 (an API replica whose jobs run in `dangan worker` processes)."""
-    crew = Crew(grace_seconds=ctx.settings.shutdown_seconds)
-    lease = ctx.settings.job_lease_seconds
-    if extractors == 0:
-        return crew
-    if EXTRACT in kinds:
-        for n in range(extractors):
-            pool = ocr_pool(ctx)
-            crew.add(Worker(ctx, handlers(ctx, index, kinds=(EXTRACT,), ocr=pool),
-                            lease_seconds=lease), name=f"extract-{n}", close=pool.close)
-    light = tuple(kind for kind in LIGHT if kind in kinds)
-    if light:
-        crew.add(Worker(ctx, handlers(ctx, index, kinds=light), lease_seconds=lease,
-                        poll_seconds=0.5), name="light")
-    crew.start()
-    return crew
+from services.search import all_documents
 
 
 @click.command()
@@ -75,21 +28,19 @@ def worker(state: State, drain: bool, kinds: tuple[str, ...]) -> None:
     SIGINT stops it; a job still running after DANGAN_SHUTDOWN_SECONDS is
     released for another worker."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx = state.container
-    report_recovery(recover(ctx))
-    index = build_index(ctx.settings)
+    archive = state.archive
+    report_recovery(recover(archive.core))
     kinds = kinds or KINDS
     if drain:
-        pool = ocr_pool(ctx) if EXTRACT in kinds else None
+        pool = archive.ocr_pool() if EXTRACT in kinds else None
         try:
-            done = Worker(ctx, handlers(ctx, index, kinds=kinds, ocr=pool),
-                          lease_seconds=ctx.settings.job_lease_seconds).drain()
+            done = archive.worker(kinds=kinds, ocr=pool).drain()
         finally:
             if pool is not None:
                 pool.close()
         emit(state, {"jobs_run": done}, f"ran {done} jobs")
         return
-    crew = start_workers(ctx, index, extractors=1, kinds=kinds)
+    crew = archive.start_workers(extractors=1, kinds=kinds)
     on_signal(crew.stop_claiming)
     try:
         crew.wait()
@@ -108,9 +59,8 @@ def on_signal(stop: Callable[[], None]) -> None:
 @handles_errors
 def reindex(state: State) -> None:
     """Rebuild the search index from the database and switch to it atomically."""
-    ctx = state.container
-    index = build_index(ctx.settings)
-    count = index.rebuild(all_documents(ctx))
+    archive = state.archive
+    count = archive.index.rebuild(all_documents(archive.core))
     emit(state, {"indexed": count}, f"indexed {count} documents")
 
 

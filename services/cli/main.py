@@ -19,7 +19,7 @@ from services.cli.common import State, handles_errors, load_settings, report_rec
 from services.cli.customers import customers
 from services.cli.destruction import destruction
 from services.cli.ingest import ingest
-from services.cli.jobs import jobs_status, on_signal, reindex, start_workers, worker
+from services.cli.jobs import jobs_status, on_signal, reindex, worker
 from services.cli.retention import holds, retention
 from services.cli.search import search
 from services.cli.stats import stats
@@ -49,24 +49,22 @@ def serve(host: str | None, port: int | None) -> None:
     import uvicorn
 
     from shared.accounts import count_users
-    from shared.bootstrap import build
     from services.api.app import create_app
+    from services.composition import build_archive
     from services.ingest.recovery import recover
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
-    container = build(settings)
+    archive = build_archive(settings)
+    container = archive.core
     report_recovery(recover(container))
     with container.uow() as uow:
         if count_users(uow.session) == 0:
             click.echo("No users yet. Create the first administrator with:\n"
                        "  .venv/bin/dangan users add admin --role admin --clearance 1 --password-stdin\n",
                        err=True)
-    from services.search import build_index
-
-    index = build_index(settings)
-    app = create_app(settings, container=container, index=index)
-    crew = start_workers(container, index, extractors=settings.workers)
+    app = create_app(settings, archive=archive)
+    crew = archive.start_workers(extractors=settings.workers)
     daily_sweep(container, crew.stopping)
     # uvicorn restores these handlers and re-raises the signal once it has
     # stopped: SIGTERM must then reach this handler, not end the process

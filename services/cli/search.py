@@ -13,7 +13,7 @@ from shared.domain.errors import NotFound
 from shared.domain.model import Role
 from shared.domain.permissions import Action
 from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state
-from services.search import SearchQuery, build_index, parse
+from services.search import SearchQuery, parse
 
 
 @click.command()
@@ -41,22 +41,23 @@ def search(state: State, words: tuple[str, ...], customer: str | None, type_: st
 
     Put -- before the words when the first one is excluded: dangan search -- -担保 合同"""
     ctx = state.container
-    granted: tuple[str, ...] = ()
-    restricted_ok = False
     with ctx.uow() as uow:
         username = acting(uow.session, actor, Action.DOCUMENT_READ)
-        if username != "cli":  # a named user searches with their own clearance and grants
+        # the shell searches as a reader of --clearance who borrows nothing; a named
+        # user with their own role, clearance and grants
+        reader: str | None = None
+        role: str = Role.STAFF
+        if username != "cli":
             user = uow.session.scalar(select(User).where(User.username == username))
             if user is None:
                 raise NotFound(f"user {username} not found", code="user_not_found")
-            clearance, restricted_ok = user.clearance, user.role == Role.ARCHIVIST
-            granted = tuple(sorted(access.granted_ids(uow.session, username=username,
-                                                      today=ctx.today())))
-    index = build_index(ctx.settings)
+            reader, role, clearance = user.username, user.role, user.clearance
+        scope = access.scope_for(uow.session, username=reader, role=role, clearance=clearance,
+                                 today=ctx.today())
+    index = state.archive.index
     result = index.search(SearchQuery(
-        clauses=parse(" ".join(words)), clearance=clearance, granted=granted,
-        restricted_ok=restricted_ok, mask_ids=clearance == 3, customer=customer, type=type_,
-        year=year, date_from=date_from.date() if date_from else None,
+        scope=scope, clauses=parse(" ".join(words)), customer=customer, type=type_, year=year,
+        date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None, term=term, status=status, sort=sort,
         page=page, size=size))
     data = {"total": result.total, "page": page, "size": size, "facets": result.facets,

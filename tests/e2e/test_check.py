@@ -80,9 +80,9 @@ def test_an_unlocked_s3_object_is_a_security_finding(clerk: httpx.Client, contai
                                                      index: SearchIndex, tmp_path: Path) -> None:
     document = upload(clerk, samples.make_pdf(tmp_path))
     from shared.jobs.runner import Worker
-    from services.cli.jobs import handlers
+    from services.composition import Archive
 
-    Worker(container, {k: v for k, v in handlers(container, index).items() if k != "protect"},
+    Worker(container, {k: v for k, v in Archive(container, index).handlers().items() if k != "protect"},
            lease_seconds=60).drain()  # extracted and indexed, but not yet locked
     status, report = check(container)
     if isinstance(container.store, LocalDirectoryStore):

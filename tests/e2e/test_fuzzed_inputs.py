@@ -23,6 +23,7 @@ import psutil
 import pytest
 
 from shared.bootstrap import Container
+from services.composition import Archive
 from services.search import SearchIndex
 from tests import hostile, samples
 from tests.conftest import LiveServer, drain, embedded_only, login, make_user
@@ -344,12 +345,10 @@ def inflating_image() -> bytes:
 def api(container: Container, index: SearchIndex) -> Iterator[httpx.Client]:
     """A clerk of clearance 1 on a live server whose extraction jobs feed ``index``;
     customer C001 exists."""
-    from services.api.app import create_app
 
     make_user(container, "clerk1", role="clerk")
     make_user(container, "archivist1", role="archivist")
-    with LiveServer(container, app=create_app(container.settings, container=container,
-                                              index=index)) as url:
+    with LiveServer(Archive(container, index)) as url:
         archivist = login(url, "archivist1")
         created = archivist.post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易",
                                                             "kind": "company"})

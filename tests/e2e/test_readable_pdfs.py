@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from shared.bootstrap import Container
 from shared.db.models import PageText
+from services.composition import Archive
 from services.search import SearchIndex
 from tests import hostile, samples
 from tests.conftest import LiveServer, drain, embedded_only, login, make_user
@@ -20,11 +21,9 @@ from tests.residue import holdings
 
 @pytest.fixture
 def api(container: Container, index: SearchIndex) -> Iterator[httpx.Client]:
-    from services.api.app import create_app
 
     make_user(container, "clerk1", role="clerk", clearance=1)
-    with LiveServer(container, app=create_app(container.settings, container=container,
-                                              index=index)) as url:
+    with LiveServer(Archive(container, index)) as url:
         client = login(url, "clerk1")
         yield client
         client.close()

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from shared.bootstrap import Container
+from services.composition import build_archive
 from tests.conftest import LiveServer, drain, login, make_user
 from tests.residue import holdings
 
@@ -23,18 +24,15 @@ READABLE = [e for e in EXPECTED if e["readable"]]
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
+def realworld(tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
     """One embedded archive holding every readable fixture, extracted and indexed."""
-    from shared.bootstrap import build
     from shared.config import Settings
-    from services.api.app import create_app
-    from services.search import build_index
 
-    home = tmp_path_factory.mktemp("realworld")
-    ctx = build(Settings(home=home, _env_file=None))
-    index = build_index(ctx.settings)
+    built = build_archive(Settings(home=tmp_path_factory.mktemp("realworld"), _env_file=None))
+    ctx, index = built.core, built.index
     make_user(ctx, "clerk1", role="clerk", clearance=1)
-    with LiveServer(ctx, app=create_app(ctx.settings, container=ctx, index=index)) as url:
+    with LiveServer(built) as url:
         client = login(url, "clerk1")
         ids = {}
         for entry in READABLE:
@@ -44,8 +42,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cl
         drain(ctx, index)
         yield client, ids
         client.close()
-    index.close()
-    ctx.close()
+    built.close()
 
 
 def upload(client: httpx.Client, path: Path) -> httpx.Response:
@@ -56,8 +53,8 @@ def upload(client: httpx.Client, path: Path) -> httpx.Response:
 
 @pytest.mark.parametrize("entry", READABLE, ids=[e["file"] for e in READABLE])
 def test_a_readable_real_world_pdf_is_archived_and_its_word_found(
-        entry: dict, archive: tuple[httpx.Client, dict[str, str]]) -> None:
-    client, ids = archive
+        entry: dict, realworld: tuple[httpx.Client, dict[str, str]]) -> None:
+    client, ids = realworld
     document = client.get(f"/api/v1/documents/{ids[entry['file']]}").json()
     assert document["extraction_state"] == "done", document["versions"][0]["extraction_error"]
     found = client.get("/api/v1/search", params={"q": entry["word"], "size": 50}).json()

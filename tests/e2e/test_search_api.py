@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.bootstrap import Container
 from shared.db.models import Job, PageText
 from shared.jobs.runner import Worker
-from services.cli.jobs import handlers
+from services.composition import Archive
 from services.search import SearchIndex
 from tests import samples
 from tests.conftest import LiveServer, drain, login, make_user
@@ -20,11 +20,9 @@ from tests.conftest import LiveServer, drain, login, make_user
 
 @pytest.fixture
 def api(container: Container, index: SearchIndex) -> Iterator[httpx.Client]:
-    from services.api.app import create_app
 
     make_user(container, "clerk1", role="clerk", clearance=1)
-    with LiveServer(container, app=create_app(container.settings, container=container,
-                                              index=index)) as url:
+    with LiveServer(Archive(container, index)) as url:
         client = login(url, "clerk1")
         yield client
         client.close()
@@ -118,7 +116,7 @@ def test_a_job_that_keeps_failing_is_parked_with_its_error(
     with container.uow() as uow:  # the stored object vanishes: extraction cannot succeed
         key = uow.session.scalars(select(DocumentVersion.object_key)).one()
     container.store.delete(key)
-    worker = Worker(container, handlers(container, index), lease_seconds=60)
+    worker = Worker(container, Archive(container, index).handlers(), lease_seconds=60)
     with container.transaction() as session:
         session.execute(Job.__table__.update().values(max_attempts=2))
     for _ in range(2):

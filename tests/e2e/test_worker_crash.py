@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from shared.bootstrap import Container
 from shared.db.models import Job
+from shared.domain.access import AccessScope
 from shared.jobs.runner import Worker
-from services.cli.jobs import handlers
+from services.composition import Archive
 from services.search import SearchQuery, build_index, parse
 from tests import samples
 from tests.e2e.test_cli import DANGAN, env_for
@@ -54,11 +55,11 @@ def test_a_killed_workers_job_is_taken_again_and_indexed_once(
 
     time.sleep(LEASE + 1)
     index = build_index(container.settings)
-    Worker(container, handlers(container, index), lease_seconds=60).drain()
+    Worker(container, Archive(container, index).handlers(), lease_seconds=60).drain()
 
     assert extract_job(container) == ("done", 2)
     assert clerk.get(f"/api/v1/documents/{document['id']}").json()["extraction_state"] == "done"
     assert index.ids() == {document["id"]}
-    found = index.search(SearchQuery(clauses=parse("抵押合同"), clearance=1))
+    found = index.search(SearchQuery(scope=AccessScope(clearance=1), clauses=parse("抵押合同")))
     assert found.total == 1 and found.hits[0].id == document["id"]
     index.close()

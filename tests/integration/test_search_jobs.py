@@ -10,8 +10,9 @@ from urllib.parse import urlparse
 import pytest
 
 from shared.bootstrap import Container
+from shared.domain.access import AccessScope
 from shared.jobs.runner import Worker
-from services.cli.jobs import handlers
+from services.composition import Archive
 from services.ingest import NewDocument, archive_document, hash_file
 from services.search import SearchQuery, build_index, parse
 from services.search.indexer import IndexHandler
@@ -27,7 +28,8 @@ def archive(ctx: Container, path: Path, title: str) -> str:
 
 
 def found(index, words: str) -> list[str]:  # type: ignore[no-untyped-def]
-    return [h.id for h in index.search(SearchQuery(clauses=parse(words), clearance=1)).hits]
+    query = SearchQuery(scope=AccessScope(clearance=1), clauses=parse(words))
+    return [h.id for h in index.search(query).hits]
 
 
 def test_a_down_search_engine_delays_indexing_and_loses_nothing(container: Container,
@@ -41,7 +43,7 @@ def test_a_down_search_engine_delays_indexing_and_loses_nothing(container: Conta
     alias = f"t-{uuid.uuid4().hex[:12]}"
     index = OpenSearchIndex(proxy.url, alias=alias)
     document = archive(container, samples.make_pdf(tmp_path, text="质押合同 Pledge"), "质押合同")
-    worker = Worker(container, {**handlers(container, index, kinds=("extract",)),
+    worker = Worker(container, {**Archive(container, index).handlers(kinds=("extract",)),
                                 "index": IndexHandler(index)}, lease_seconds=60)
     proxy.break_all()
     worker.drain()  # extraction succeeds; the index job fails and waits for a retry
@@ -68,7 +70,7 @@ def test_reindex_rebuilds_the_index_from_the_database(container: Container, tmp_
     index = build_index(container.settings)
     first = archive(container, samples.make_pdf(tmp_path, seed=1, text="抵押登记 mortgage"), "抵押")
     second = archive(container, samples.make_png(tmp_path, seed=2, text="抵押 补充协议"), "补充协议")
-    Worker(container, handlers(container, index), lease_seconds=60).drain()
+    Worker(container, Archive(container, index).handlers(), lease_seconds=60).drain()
     assert sorted(found(index, "抵押")) == sorted([first, second])
     index.delete([first, second])
     assert found(index, "抵押") == []
@@ -86,7 +88,7 @@ def test_search_from_the_command_line(container: Container, tmp_path: Path) -> N
 
     index = build_index(container.settings)
     document = archive(container, samples.make_pdf(tmp_path, text="保证合同 Guarantee"), "保证合同")
-    Worker(container, handlers(container, index), lease_seconds=60).drain()
+    Worker(container, Archive(container, index).handlers(), lease_seconds=60).drain()
     env = env_for(container.settings)
     done = subprocess.run([DANGAN, "--json", "search", "保证合同", "--type", "contract"], env=env,
                           capture_output=True, text=True, timeout=120)

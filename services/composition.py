@@ -1,0 +1,108 @@
+"""The composition root: the whole archive wired once from settings — database,
+object store, search index, OCR and the job handlers. ``dangan serve``,
+``dangan worker``, every other command and the tests build it here and
+nowhere else; the parts are then handed to what uses them.
+
+"Who runs this job?" is answered by :meth:`Archive.handlers`: one table of
+job kinds, the same in-process (embedded) and in worker processes (scale)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from shared.bootstrap import Container, build
+from shared.config import Settings
+from shared.jobs import EXTRACT, INDEX
+from shared.jobs.runner import Crew, Handler, Worker
+from shared.protection import PROTECT, ProtectHandler
+from shared.storage import BlobStore
+from services.ingest.extract import ExtractHandler
+from services.ingest.ocr import OcrPool
+from services.search import IndexHandler, SearchIndex, build_index
+
+KINDS = (EXTRACT, INDEX, PROTECT)
+LIGHT = (INDEX, PROTECT)  # quick jobs with a lane of their own: never behind an OCR backlog
+
+
+class Archive:
+    """One deployment's parts. ``core`` holds what the use cases of ``shared``
+    need (settings, database, object store, schedule, clock); ``index`` is the
+    search engine (given, or opened from the settings on first use); OCR pools
+    are made per extracting worker."""
+
+    def __init__(self, core: Container, index: SearchIndex | None = None) -> None:
+        self.core = core
+        self._index = index
+        self._closed = False
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def index(self) -> SearchIndex:
+        """Opened on first use: most commands never search."""
+        if self._index is None:
+            self._index = build_index(self.settings)
+        return self._index
+
+    def ocr_pool(self) -> OcrPool:
+        settings = self.settings
+        return OcrPool(settings.ocr_engine, settings.ocr_workers,
+                       page_seconds=settings.ocr_page_seconds)
+
+    def handlers(self, *, kinds: tuple[str, ...] = KINDS, ocr: OcrPool | None = None
+                 ) -> dict[str, Handler]:
+        """The job handlers of this deployment, by kind: the one table of who runs what."""
+        available: dict[str, Handler] = {}
+        if PROTECT in kinds:
+            available[PROTECT] = ProtectHandler()
+        if EXTRACT in kinds:
+            available[EXTRACT] = ExtractHandler(ocr or self.ocr_pool())
+        if INDEX in kinds:
+            available[INDEX] = IndexHandler(self.index)
+        return available
+
+    def worker(self, *, kinds: tuple[str, ...] = KINDS, ocr: OcrPool | None = None) -> Worker:
+        """One worker over ``kinds`` (for a drain, or a test)."""
+        return Worker(self.core, self.handlers(kinds=kinds, ocr=ocr),
+                      lease_seconds=self.settings.job_lease_seconds)
+
+    def start_workers(self, *, extractors: int, kinds: tuple[str, ...] = KINDS) -> Crew:
+        """Two lanes: ``extractors`` threads for extraction, each with its OCR
+        pool, and one thread for the light kinds. None at all when ``extractors``
+        is 0 (an API replica whose jobs run in `dangan worker` processes)."""
+        crew = Crew(grace_seconds=self.settings.shutdown_seconds)
+        lease = self.settings.job_lease_seconds
+        if extractors == 0:
+            return crew
+        if EXTRACT in kinds:
+            for n in range(extractors):
+                pool = self.ocr_pool()
+                crew.add(Worker(self.core, self.handlers(kinds=(EXTRACT,), ocr=pool),
+                                lease_seconds=lease), name=f"extract-{n}", close=pool.close)
+        light = tuple(kind for kind in LIGHT if kind in kinds)
+        if light:
+            crew.add(Worker(self.core, self.handlers(kinds=light), lease_seconds=lease,
+                            poll_seconds=0.5), name="light")
+        crew.start()
+        return crew
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            if self._index is not None:
+                self._index.close()
+            self.core.close()
+
+
+def build_archive(settings: Settings, *, run_migrations: bool = True, store: BlobStore | None = None,
+                  index: SearchIndex | None = None, clock: Callable[[], date] | None = None
+                  ) -> Archive:
+    """The archive these settings describe: embedded parts when nothing is
+    configured, PostgreSQL, S3 and OpenSearch as configured. Tests pass their
+    own store, index or clock; nothing else is ever built twice."""
+    core = build(settings, run_migrations=run_migrations, store=store)
+    if clock is not None:
+        core.clock = clock
+    return Archive(core, index)
