@@ -7,13 +7,17 @@ nowhere else; the parts are then handed to what uses them.
 job kinds, the same in-process (embedded) and in worker processes (scale)."""
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, time
 
+from shared import retention
 from shared.bootstrap import Container, build
 from shared.config import Settings
 from shared.jobs import EXTRACT, INDEX
 from shared.jobs.runner import Crew, Handler, Worker
+from shared.jobs.schedule import run_daily
 from shared.protection import PROTECT, ProtectHandler
 from shared.storage import BlobStore
 from services.ingest.extract import ExtractHandler
@@ -87,6 +91,18 @@ class Archive:
                             poll_seconds=0.5), name="light")
         crew.start()
         return crew
+
+    def start_daily_sweep(self, stop: threading.Event) -> threading.Thread:
+        """The retention sweep once a day at DANGAN_SWEEP_AT, as of the clock's today."""
+        core = self.core
+
+        def task(today: date) -> None:
+            with core.transaction() as session:
+                flagged = retention.sweep(session, as_of=today, today=today, actor="scheduler")
+            logging.getLogger("dangan.sweep").info("daily sweep flagged %s documents", flagged)
+
+        hour, minute = map(int, self.settings.sweep_at.split(":"))
+        return run_daily(time(hour, minute), task, stop, today=core.today)
 
     def close(self) -> None:
         if not self._closed:

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from datetime import date
 from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
 
-from shared.bootstrap import Container
 from services.cli.access import access
 from services.cli.audit import audit
 from services.cli.backup import backup, restore
@@ -65,7 +62,7 @@ def serve(host: str | None, port: int | None) -> None:
                        err=True)
     app = create_app(settings, archive=archive)
     crew = archive.start_workers(extractors=settings.workers)
-    daily_sweep(container, crew.stopping)
+    archive.start_daily_sweep(crew.stopping)
     # uvicorn restores these handlers and re-raises the signal once it has
     # stopped: SIGTERM must then reach this handler, not end the process
     # before the workers are stopped below
@@ -121,22 +118,6 @@ def _server(config: uvicorn.Config, *, on_exit: Callable[[], None]) -> uvicorn.S
             super().handle_exit(sig, frame)
 
     return Server(config)
-
-
-def daily_sweep(container: Container, stop: threading.Event) -> threading.Thread:
-    """The retention sweep once a day at DANGAN_SWEEP_AT."""
-    from datetime import time
-
-    from shared import retention as service
-    from shared.jobs.schedule import run_daily
-
-    def task(today: date) -> None:
-        with container.transaction() as session:
-            flagged = service.sweep(session, as_of=today, today=today, actor="scheduler")
-        logging.getLogger("dangan.sweep").info("daily sweep flagged %s documents", flagged)
-
-    hour, minute = map(int, container.settings.sweep_at.split(":"))
-    return run_daily(time(hour, minute), task, stop)
 
 
 def main() -> None:

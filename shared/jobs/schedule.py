@@ -17,11 +17,14 @@ def seconds_until(at: time, now: datetime) -> float:
     return (target - now).total_seconds()
 
 
-def run_daily(at: time, task: Callable[[date], None], stop: threading.Event) -> threading.Thread:
+def run_daily(at: time, task: Callable[[date], None], stop: threading.Event, *,
+              today: Callable[[], date]) -> threading.Thread:
+    """``task(today())`` every day at ``at`` (local time) until ``stop`` is set;
+    ``today`` is the deployment's clock."""
     def loop() -> None:
         while not stop.wait(seconds_until(at, datetime.now().astimezone())):
             try:
-                task(date.today())
+                task(today())
             except Exception:  # noqa: BLE001 - tomorrow's run must still happen
                 log.exception("the daily task failed")
 
