@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ from services.composition import Archive
 from services.search import SearchQuery, build_index, parse
 from tests import samples
 from tests.e2e.test_cli import DANGAN, env_for
+from tests.processes import wait_for
 
 LEASE = 5
 
@@ -42,20 +42,23 @@ def test_a_killed_workers_job_is_taken_again_and_indexed_once(
     log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen([DANGAN, "worker", "--kind", "extract"], env=env,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while extract_job(container)[0] != "running":
-            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
-            time.sleep(0.2)
-        time.sleep(1.0)  # well inside the OCR of six pages
+    try:  # killed the moment it holds the job: inside the OCR of six pages
+        wait_for(lambda: extract_job(container)[0] == "running", 60,
+                 lambda: (tmp_path / "worker.log").read_text())
     finally:
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and its OCR processes
         worker.wait()
     assert extract_job(container) == ("running", 1)
 
-    time.sleep(LEASE + 1)
     index = build_index(container.settings)
-    Worker(container, Archive(container, index).handlers(), lease_seconds=60).drain()
+    replacement = Worker(container, Archive(container, index).handlers(), lease_seconds=60)
+
+    def taken_again() -> bool:  # the job comes back when the dead worker's lease runs out
+        replacement.run_once()
+        return extract_job(container)[1] == 2
+
+    wait_for(taken_again, LEASE + 60, "the dead worker's job never came back")
+    replacement.drain()
 
     assert extract_job(container) == ("done", 2)
     assert clerk.get(f"/api/v1/documents/{document['id']}").json()["extraction_state"] == "done"
