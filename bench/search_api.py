@@ -33,6 +33,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from shared.bootstrap import build  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.db.models import Customer, Document, DocumentVersion, PageText  # noqa: E402
+from shared.domain.access import AccessScope  # noqa: E402  (imported after sys.path is set)
 from services.search import SearchQuery, all_documents, parse  # noqa: E402
 from services.search.embedded import EmbeddedIndex  # noqa: E402
 from search_corpus import make_doc  # noqa: E402
@@ -176,8 +177,10 @@ def run(home: Path, docs: int, seed_value: int) -> dict:
         server.terminate()
         server.wait()
     engine = EmbeddedIndex(Settings(home=home).index_dir)
-    inproc = [timed(lambda q=q: engine.search(SearchQuery(clauses=parse(request_params(q)["q"]),
-                                                          clearance=CLEARANCE)))[0] for q in queries]
+    scope = AccessScope(clearance=CLEARANCE)
+    inproc = [timed(lambda q=q: engine.search(SearchQuery(scope=scope,
+                                                          clauses=parse(request_params(q)["q"]))))[0]
+              for q in queries]
     return {"documents": docs, "queries": len(queries), "api": percentiles(api),
             "api_by_class": {k: percentiles(v) for k, v in per_class.items()},
             "empty_query": percentiles(empty), "engine_in_process": percentiles(inproc),

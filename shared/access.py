@@ -1,7 +1,7 @@
 """Borrowing (借阅, SPEC §4): access requests for documents or a customer's
 whole file, approved by another person whose role covers the most sensitive
-level requested, granting view and download until the end date; and the
-personal-information rule for ID copies of closed customers."""
+level requested, granting view and download until the end date; and the one
+place a user's AccessScope is built (the rules: shared.domain.access)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -12,12 +12,16 @@ from sqlalchemy.orm import Session
 from shared import audit
 from shared.customers import get_customer
 from shared.db.models import AccessRequest, AccessRequestDocument, Document
-from shared.domain.authority import approver_for, may_approve
-from shared.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from shared.domain.model import DocumentStatus, Role
-from shared.domain.permissions import may_see
-
-PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+from shared.domain.access import (
+    AccessScope,
+    RequestStatus,
+    check_may_decide,
+    is_restricted,
+    most_sensitive,
+    scope_of,
+)
+from shared.domain.errors import InvalidInput, NotFound
+from shared.domain.model import DocumentStatus
 
 
 def request_access(session: Session, *, requester: str, purpose: str, until: date, today: date,
@@ -28,7 +32,8 @@ def request_access(session: Session, *, requester: str, purpose: str, until: dat
         raise InvalidInput("the end date (归还日期) has passed", code="invalid_until")
     if bool(documents) == bool(customer):
         raise InvalidInput("request either documents or one customer's file", code="invalid_scope")
-    request = AccessRequest(requester=requester, purpose=purpose.strip(), until=until, status=PENDING)
+    request = AccessRequest(requester=requester, purpose=purpose.strip(), until=until,
+                            status=RequestStatus.PENDING)
     if customer:
         request.customer_id = get_customer(session, customer).id
     session.add(request)
@@ -58,20 +63,15 @@ def _pending(session: Session, request_id: int, actor: str, role: str) -> tuple[
     request = session.get(AccessRequest, request_id)
     if request is None:
         raise NotFound(f"access request {request_id} not found", code="access_request_not_found")
-    if request.status != PENDING:
-        raise Conflict(f"access request {request_id} was already {request.status}", code="decided")
-    if actor == request.requester:
-        raise PermissionDenied("nobody decides their own request", code="approver_is_requester")
-    level = min((d.secrecy for d in scope(session, request)), default=3)
-    if not may_approve(role, level):
-        raise PermissionDenied(f"a request reaching secrecy level {level} needs a {approver_for(level)}",
-                               code="insufficient_authority", detail={"level": level, "role": role})
+    level = most_sensitive(d.secrecy for d in scope(session, request))
+    check_may_decide(request_id=request_id, status=request.status, requester=request.requester,
+                     actor=actor, role=role, level=level)
     return request, level
 
 
 def approve(session: Session, *, request_id: int, actor: str, role: str) -> AccessRequest:
     request, level = _pending(session, request_id, actor, role)
-    request.status, request.decided_by = APPROVED, actor
+    request.status, request.decided_by = RequestStatus.APPROVED, actor
     request.decided_at = datetime.now(UTC)
     audit.record(session, actor=actor, action="access.approve", target=f"access:{request_id}",
                  details={"requester": request.requester, "level": level,
@@ -83,31 +83,34 @@ def refuse(session: Session, *, request_id: int, actor: str, role: str, reason: 
     if not reason.strip():
         raise InvalidInput("a refusal gives its reason", code="reason_required")
     request, _ = _pending(session, request_id, actor, role)
-    request.status, request.decided_by, request.refusal_reason = REFUSED, actor, reason.strip()
+    request.status, request.decided_by, request.refusal_reason = (
+        RequestStatus.REFUSED, actor, reason.strip())
     request.decided_at = datetime.now(UTC)
     audit.record(session, actor=actor, action="access.refuse", target=f"access:{request_id}",
                  details={"requester": request.requester, "reason": request.refusal_reason})
     return request
 
 
-def granted_ids(session: Session, *, username: str, today: date) -> set[str]:
+def scope_for(session: Session, *, username: str | None, role: str, clearance: int,
+              today: date) -> AccessScope:
+    """The user's AccessScope today, their grants looked up once. ``username``
+    None: someone with no account (the local shell), who borrows nothing."""
+    granted = _granted_ids(session, username=username, today=today) if username else set()
+    return scope_of(role=role, clearance=clearance, granted=granted)
+
+
+def _granted_ids(session: Session, *, username: str, today: date) -> set[str]:
     """Documents an approved request lets ``username`` see today."""
     live = select(AccessRequest).where(AccessRequest.requester == username,
-                                       AccessRequest.status == APPROVED, AccessRequest.until >= today)
+                                       AccessRequest.status == RequestStatus.APPROVED,
+                                       AccessRequest.until >= today)
     granted: set[str] = set()
     for request in session.scalars(live):
         granted.update(d.id for d in scope(session, request))
     return granted
 
 
-def is_restricted(document: Document) -> bool:
-    """PIPL: an ID copy of a closed customer is for archivists only until destroyed."""
-    customer = document.customer
-    return (document.type == "id_copy" and customer is not None and customer.status == "closed"
-            and document.status != DocumentStatus.DESTROYED)
-
-
-def may_open(*, role: str, clearance: int, document: Document, granted: set[str]) -> bool:
-    if is_restricted(document):
-        return role == Role.ARCHIVIST
-    return may_see(clearance, document.secrecy) or document.id in granted
+def restricted(document: Document) -> bool:
+    """The PIPL rule (shared.domain.access.is_restricted) for a stored document."""
+    return is_restricted(type=document.type, status=document.status,
+                         customer_status=document.customer.status if document.customer else None)

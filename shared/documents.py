@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from shared.db.models import Customer, Document, DocumentVersion
+from shared.domain.access import ID_COPY, AccessScope
 from shared.domain.errors import NotFound
+from shared.domain.model import CustomerStatus, DocumentStatus
 
 NO_CUSTOMER = "-"  # duplicate scope of company-level records
 
@@ -21,8 +23,6 @@ class DocumentFilter:
     year: int | None = None
     date_from: date | None = None
     date_to: date | None = None
-    clearance: int = 3
-    granted: frozenset[str] = frozenset()
 
 
 def get_document(session: Session, document_id: str) -> Document:
@@ -43,12 +43,29 @@ def get_version(document: Document, number: int | None) -> DocumentVersion:
     raise NotFound(f"document {document.id} has no version {number}", code="version_not_found")
 
 
-def list_documents(session: Session, flt: DocumentFilter, *, offset: int, limit: int
-                   ) -> tuple[int, list[Document]]:
-    visible = Document.secrecy >= flt.clearance
-    if flt.granted:
-        visible = or_(visible, Document.id.in_(flt.granted))
-    query = select(Document).where(visible)
+def restricted_sql() -> ColumnElement[bool]:
+    """The translation into SQL of shared.domain.access.is_restricted: an ID copy,
+    not destroyed, whose customer is closed. EXISTS, not a join or IN, so that a
+    record without a customer is plainly false (never NULL) and callers may join
+    customers themselves."""
+    owner = aliased(Customer)  # apart from any customers the caller joins
+    closed = exists().where(owner.id == Document.customer_id,
+                            owner.status == CustomerStatus.CLOSED.value)
+    return and_(Document.type == ID_COPY, Document.status != DocumentStatus.DESTROYED.value, closed)
+
+
+def visible_to(scope: AccessScope) -> ColumnElement[bool]:
+    """The translation into SQL of AccessScope.may_open: the documents a listing
+    shows this user (within clearance or granted, and not withheld by PIPL)."""
+    seen: ColumnElement[bool] = Document.secrecy >= scope.clearance  # permissions.may_see
+    if scope.granted:
+        seen = or_(seen, Document.id.in_(sorted(scope.granted)))
+    return seen if scope.restricted_ok else and_(seen, ~restricted_sql())
+
+
+def list_documents(session: Session, flt: DocumentFilter, *, scope: AccessScope, offset: int,
+                   limit: int) -> tuple[int, list[Document]]:
+    query = select(Document).where(visible_to(scope))
     if flt.customer:
         query = query.join(Customer, Document.customer_id == Customer.id).where(
             Customer.code == flt.customer)

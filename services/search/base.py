@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from shared.domain.access import AccessScope
 from services.search.query import Clause
 
 SORTS = ("relevance", "date", "-date")
@@ -27,7 +28,7 @@ class IndexedDocument:
     customer: str | None = None
     document_date: date | None = None
     tags: tuple[str, ...] = ()
-    restricted: bool = False  # PIPL: an ID copy of a closed customer, archivists only
+    restricted: bool = False  # PIPL: shared.domain.access.is_restricted, decided when indexed
 
     @property
     def year(self) -> int | None:
@@ -36,11 +37,11 @@ class IndexedDocument:
 
 @dataclass(frozen=True)
 class SearchQuery:
+    """A search by one user: each engine translates ``scope`` into its own query,
+    so that nothing the user may not open is counted, faceted or returned."""
+
+    scope: AccessScope = field(kw_only=True)  # no default: every search says whose it is
     clauses: tuple[Clause, ...] = ()
-    clearance: int = 3  # sees secrecy levels >= clearance
-    granted: tuple[str, ...] = ()  # and these documents, lent by approved requests
-    restricted_ok: bool = False  # archivists see restricted ID copies
-    mask_ids: bool = False  # mask resident ID numbers in highlights (clearance 3)
     customer: str | None = None
     type: str | None = None
     year: int | None = None

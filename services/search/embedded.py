@@ -19,6 +19,7 @@ from typing import Any
 import tantivy
 from tantivy import FieldType, Occur, Query
 
+from shared.domain.access import AccessScope
 from shared.domain.errors import SearchUnavailable
 from services.search.analysis import analysed
 from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
@@ -168,7 +169,7 @@ class EmbeddedIndex(SearchIndex):
             title=title, score=float(score) if isinstance(score, float) else 0.0,
             type=stored.get_first("type"), customer=stored.get_first("customer") or None,  # type: ignore[arg-type]
             document_date=date(key // 10000, key // 100 % 100, key % 100) if key else None,
-            highlights=snippets(f"{title}\n{body}", query.clauses, mask_ids=query.mask_ids))
+            highlights=snippets(f"{title}\n{body}", query.clauses, mask_ids=query.scope.mask_ids))
 
     def _facets(self, searcher: tantivy.Searcher, engine_query: Query) -> dict[str, dict[str, int]]:
         spec = {"type": {"terms": {"field": "type", "size": 50}},
@@ -183,9 +184,7 @@ class EmbeddedIndex(SearchIndex):
 
     def _query(self, q: SearchQuery) -> Query:
         s = self.schema
-        parts: list[tuple[Occur, Query]] = [(Occur.Must, self._access(q))]
-        if not q.restricted_ok:
-            parts.append((Occur.MustNot, Query.term_query(s, "restricted", 1)))
+        parts: list[tuple[Occur, Query]] = self._access(q.scope)
         for clause in q.clauses:
             occur = Occur.MustNot if clause.exclude else Occur.Must
             parts.append((occur, self._clause(clause)))
@@ -201,13 +200,17 @@ class EmbeddedIndex(SearchIndex):
             parts.append((Occur.Must, Query.range_query(s, "date_key", FieldType.Integer, low, high)))
         return Query.boolean_query(parts)
 
-    def _access(self, q: SearchQuery) -> Query:
-        """Within clearance, or lent by an approved request: part of the engine query."""
-        by_level = Query.range_query(self.schema, "secrecy", FieldType.Integer, q.clearance, None)
-        if not q.granted:
-            return by_level
-        lent = Query.term_set_query(self.schema, "id", list(q.granted))
-        return Query.boolean_query([(Occur.Should, by_level), (Occur.Should, lent)])
+    def _access(self, scope: AccessScope) -> list[tuple[Occur, Query]]:
+        """The translation of AccessScope.may_open into tantivy clauses, part of
+        the engine query: within clearance or lent, and not withheld by PIPL."""
+        seen = Query.range_query(self.schema, "secrecy", FieldType.Integer, scope.clearance, None)
+        if scope.granted:
+            lent = Query.term_set_query(self.schema, "id", sorted(scope.granted))
+            seen = Query.boolean_query([(Occur.Should, seen), (Occur.Should, lent)])
+        parts = [(Occur.Must, seen)]
+        if not scope.restricted_ok:
+            parts.append((Occur.MustNot, Query.term_query(self.schema, "restricted", 1)))
+        return parts
 
     def _clause(self, clause: Clause) -> Query:
         if len(clause.terms) == 1:

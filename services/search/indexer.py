@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.access import is_restricted
+from shared.access import restricted
 from shared.bootstrap import Container
 from shared.db.models import Document, PageText
 from shared.jobs.queue import Claimed
@@ -36,7 +36,7 @@ def indexed_documents(session: Session, documents: list[Document]) -> list[Index
         text=PAGE_BREAK.join(pages.get(d.id, [])), type=d.type, secrecy=d.secrecy,
         status=d.status, term=d.retention_term, customer=d.customer.code if d.customer else None,
         document_date=d.document_date, tags=tuple(d.tags or ()),
-        restricted=is_restricted(d)) for d in documents]
+        restricted=restricted(d)) for d in documents]  # the domain's PIPL rule, stored
 
 
 class IndexHandler:

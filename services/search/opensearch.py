@@ -20,6 +20,7 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 from opensearchpy.exceptions import NotFoundError, OpenSearchException
 
+from shared.domain.access import AccessScope
 from shared.domain.errors import SearchUnavailable
 from services.search.analysis import normalise
 from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
@@ -150,10 +151,8 @@ class OpenSearchIndex(SearchIndex):
                 {"id": "asc"}]
 
     def _query(self, q: SearchQuery) -> dict[str, Any]:
-        by_level: dict[str, Any] = {"range": {"secrecy": {"gte": q.clearance}}}
-        access = ({"bool": {"should": [by_level, {"terms": {"id": list(q.granted)}}],
-                            "minimum_should_match": 1}} if q.granted else by_level)
-        filters: list[dict[str, Any]] = [access]
+        allowed, withheld = _access(q.scope)
+        filters: list[dict[str, Any]] = [allowed]
         for name in ("customer", "type", "term", "status", "year"):
             value = getattr(q, name)
             if value:
@@ -162,9 +161,7 @@ class OpenSearchIndex(SearchIndex):
             span = {k: v.isoformat() for k, v in (("gte", q.date_from), ("lte", q.date_to)) if v}
             filters.append({"range": {"document_date": span}})
         must = [_phrase(c) for c in q.clauses if not c.exclude] or [{"match_all": {}}]
-        must_not = [_phrase(c) for c in q.clauses if c.exclude]
-        if not q.restricted_ok:
-            must_not.append({"term": {"restricted": True}})
+        must_not = [_phrase(c) for c in q.clauses if c.exclude] + withheld
         return {"bool": {"must": must, "must_not": must_not, "filter": filters}}
 
     @staticmethod
@@ -176,7 +173,7 @@ class OpenSearchIndex(SearchIndex):
                    customer=source.get("customer") or None,
                    document_date=date.fromisoformat(day) if day else None,
                    highlights=snippets(f"{source['title']}\n{source['text']}", query.clauses,
-                                       mask_ids=query.mask_ids))
+                                       mask_ids=query.scope.mask_ids))
 
     def ids(self) -> set[str]:
         with _translated():
@@ -190,6 +187,17 @@ class OpenSearchIndex(SearchIndex):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _access(scope: AccessScope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The translation of AccessScope.may_open into the engine query: a filter
+    (within clearance or lent) and the must_not clauses (withheld by PIPL)."""
+    seen: dict[str, Any] = {"range": {"secrecy": {"gte": scope.clearance}}}
+    if scope.granted:
+        seen = {"bool": {"should": [seen, {"terms": {"id": sorted(scope.granted)}}],
+                         "minimum_should_match": 1}}
+    withheld = [] if scope.restricted_ok else [{"term": {"restricted": True}}]
+    return seen, withheld
 
 
 def _phrase(clause: Clause) -> dict[str, Any]:

@@ -110,9 +110,10 @@ def test_ingest_archives_a_folder_and_reports_refusals(container: Container, tmp
     assert stored == {f"KH01-2024-D30-HT-0000{n}" for n in (1, 2, 3)}
     with container.uow() as uow:
         from shared.documents import DocumentFilter, list_documents
+        from shared.domain.access import AccessScope
 
         total, documents = list_documents(uow.session, DocumentFilter(customer="C001"),
-                                          offset=0, limit=10)
+                                          scope=AccessScope(clearance=3), offset=0, limit=10)
         assert total == 3
         assert {d.custom_fields["box"] for d in documents} == {"B-0", "B-1", "B-2"}
         version = documents[0].versions[0]

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from shared.bootstrap import Container
 from shared.db.models import DestructionList, PageText
+from shared.domain.access import AccessScope
 from shared.domain.errors import StorageUnavailable
 from shared.storage.s3 import S3Store
 from services.search import SearchIndex, SearchQuery, parse
@@ -71,7 +72,8 @@ def test_a_full_destruction_leaves_no_byte_but_a_certificate(
     with rescan.open("rb") as handle:
         arch.post(f"/api/v1/documents/{document['id']}/versions", files={"file": (rescan.name, handle)})
     drain(container, index)
-    assert index.search(SearchQuery(clauses=parse("销毁测试"), clearance=1)).total == 1
+    found = index.search(SearchQuery(scope=AccessScope(clearance=1), clauses=parse("销毁测试")))
+    assert found.total == 1
     before = arch.get(f"/api/v1/documents/{document['id']}").json()
     assert arch.post("/api/v1/retention/sweep", json={}).json()["flagged"] == 1
     list_id = listed(people, document)

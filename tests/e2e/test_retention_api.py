@@ -248,12 +248,13 @@ def test_ingested_trigger_counts_from_archiving(backend, tmp_path: Path) -> None
 
 def test_search_learns_of_the_sweep(archivist: httpx.Client, container: Container,
                                     old_contract: dict) -> None:
+    from shared.domain.access import AccessScope
     from services.search import SearchQuery, build_index, parse
     from tests.conftest import drain
 
     index = build_index(container.settings)
     drain(container, index)
-    due = SearchQuery(clauses=parse("合同"), clearance=1, status="due")
+    due = SearchQuery(scope=AccessScope(clearance=1), clauses=parse("合同"), status="due")
     assert index.search(due).total == 0
     assert sweep(archivist, "2024-01-01") == 1
     drain(container, index)

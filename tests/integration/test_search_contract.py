@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from shared.domain.access import AccessScope
 from services.search import IndexedDocument, SearchIndex, SearchQuery, parse
 from services.search.embedded import EmbeddedIndex
 
 OPENSEARCH_URL = os.environ.get("DANGAN_TEST_OPENSEARCH_URL")
 OPENSEARCH_MISSING = os.environ.get("DANGAN_TEST_OPENSEARCH_MISSING", "")
+EVERY_LEVEL = AccessScope(clearance=1)  # sees every secrecy level; not an archivist
 
 
 @pytest.fixture(params=["embedded", "opensearch"])
@@ -56,8 +58,8 @@ CORPUS = [
 
 
 def ids(index: SearchIndex, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
-    result = index.search(SearchQuery(clauses=parse(q), clearance=filters.pop("clearance", 1),
-                                      size=50, **filters))
+    scope = AccessScope(clearance=filters.pop("clearance", 1))
+    result = index.search(SearchQuery(scope=scope, clauses=parse(q), size=50, **filters))
     assert result.total == len(result.hits)
     return sorted(h.id for h in result.hits)
 
@@ -120,30 +122,30 @@ def test_clearance_hides_more_sensitive_documents(loaded: SearchIndex) -> None:
     assert ids(loaded, "合同", clearance=1) == ["00001", "00004", "00005"]
     assert ids(loaded, "合同", clearance=2) == ["00001", "00004"]
     assert ids(loaded, "合同", clearance=3) == ["00001"]
-    hidden = loaded.search(SearchQuery(clauses=parse("借款"), clearance=2))
+    hidden = loaded.search(SearchQuery(scope=AccessScope(clearance=2), clauses=parse("借款")))
     assert hidden.total == 0 and hidden.hits == []
     assert sum(hidden.facets["type"].values()) == 0 and sum(hidden.facets["year"].values()) == 0
 
 
 def test_facets_count_by_type_and_year(loaded: SearchIndex) -> None:
-    result = loaded.search(SearchQuery(clauses=parse("合同"), clearance=1))
+    result = loaded.search(SearchQuery(scope=EVERY_LEVEL, clauses=parse("合同")))
     assert result.facets["type"] == {"contract": 2, "credit_report": 1}
     assert result.facets["year"] == {"2024": 2, "2022": 1}
 
 
 def test_every_hit_carries_a_highlight_from_the_original_text(loaded: SearchIndex) -> None:
-    result = loaded.search(SearchQuery(clauses=parse('鹭洲 "lease contract"'), clearance=1))
+    result = loaded.search(SearchQuery(scope=EVERY_LEVEL, clauses=parse('鹭洲 "lease contract"')))
     assert [h.id for h in result.hits] == ["00001"]
     highlight = " ".join(result.hits[0].highlights)
     assert "<em>鹭洲</em>" in highlight and "<em>Lease contract</em>" in highlight
 
 
 def test_sort_by_date_and_pagination(loaded: SearchIndex) -> None:
-    newest = loaded.search(SearchQuery(clearance=1, sort="-date", size=2))
+    newest = loaded.search(SearchQuery(scope=EVERY_LEVEL, sort="-date", size=2))
     assert newest.total == 5 and [h.id for h in newest.hits] == ["00005", "00001"]
-    oldest = loaded.search(SearchQuery(clearance=1, sort="date", size=2, page=2))
+    oldest = loaded.search(SearchQuery(scope=EVERY_LEVEL, sort="date", size=2, page=2))
     assert [h.id for h in oldest.hits] == ["00002", "00001"]
-    assert loaded.search(SearchQuery(clearance=1, sort="date", size=2, page=3)).hits[0].id == "00005"
+    assert loaded.search(SearchQuery(scope=EVERY_LEVEL, sort="date", size=2, page=3)).hits[0].id == "00005"
 
 
 def test_upsert_replaces_and_delete_removes(loaded: SearchIndex) -> None:
@@ -166,15 +168,16 @@ def test_deep_pages_match_one_long_listing(index: SearchIndex, monkeypatch: pyte
 
     monkeypatch.setattr(adapter, "WINDOW", 4)  # force OpenSearch onto search_after
     index.upsert([doc(f"{n:05d}", f"租赁合同 第{n}号", day=date(2000 + n, 1, 1)) for n in range(1, 13)])
-    everything = index.search(SearchQuery(clauses=parse("租赁合同"), clearance=1, sort="date", size=12))
-    pages = [index.search(SearchQuery(clauses=parse("租赁合同"), clearance=1, sort="date", size=5,
+    everything = index.search(SearchQuery(scope=EVERY_LEVEL, clauses=parse("租赁合同"), sort="date", size=12))
+    pages = [index.search(SearchQuery(scope=EVERY_LEVEL, clauses=parse("租赁合同"), sort="date", size=5,
                                       page=n)) for n in (1, 2, 3)]
     assert [h.id for p in pages for h in p.hits] == [h.id for h in everything.hits]
     assert all(p.total == 12 for p in pages)
 
 
 def test_a_grant_opens_exactly_its_documents(loaded: SearchIndex) -> None:
-    lent = loaded.search(SearchQuery(clauses=parse("合同"), clearance=3, granted=("00005",)))
+    lent = loaded.search(SearchQuery(scope=AccessScope(clearance=3, granted=frozenset({"00005"})),
+                                     clauses=parse("合同")))
     assert sorted(h.id for h in lent.hits) == ["00001", "00005"]
     assert lent.total == 2 and lent.facets["type"] == {"contract": 2}
 
@@ -185,15 +188,29 @@ def test_restricted_documents_are_for_archivists_only(index: SearchIndex) -> Non
                                   text="身份证 复印件 已销户", type="id_copy", secrecy=3,
                                   status="archived", term="short", customer="C001", restricted=True)])
     assert ids(index, "复印件", clearance=1) == ["00009"]
-    archivist = index.search(SearchQuery(clauses=parse("复印件"), clearance=1, restricted_ok=True))
+    archivist = index.search(SearchQuery(scope=AccessScope(clearance=1, restricted_ok=True),
+                                         clauses=parse("复印件")))
     assert sorted(h.id for h in archivist.hits) == ["00009", "00010"]
+
+
+def test_the_restriction_adds_to_clearance_and_grants(index: SearchIndex) -> None:
+    index.upsert([IndexedDocument(id="00012", archive_number="KH01-2024-D3-SF-00012", title="身份证",
+                                  text="身份证 复印件 一级", type="id_copy", secrecy=1,
+                                  status="archived", term="short", customer="C001", restricted=True)])
+    for scope in (AccessScope(clearance=3, restricted_ok=True),  # an archivist short of clearance
+                  AccessScope(clearance=1, granted=frozenset({"00012"}))):  # lent to a non-archivist
+        found = index.search(SearchQuery(scope=scope, clauses=parse("复印件")))
+        assert found.total == 0 and found.hits == []
+    lent = AccessScope(clearance=3, granted=frozenset({"00012"}), restricted_ok=True)
+    assert [h.id for h in index.search(SearchQuery(scope=lent, clauses=parse("复印件"))).hits] == ["00012"]
 
 
 def test_resident_ids_are_masked_on_request(index: SearchIndex) -> None:
     index.upsert([doc("00011", "担保人 11010519491231002X")])
-    masked = index.search(SearchQuery(clauses=parse("担保人"), clearance=1, mask_ids=True))
+    masked = index.search(SearchQuery(scope=AccessScope(clearance=1, mask_ids=True),
+                                      clauses=parse("担保人")))
     assert "110105********002X" in masked.hits[0].highlights[0]
-    plain = index.search(SearchQuery(clauses=parse("担保人"), clearance=1))
+    plain = index.search(SearchQuery(scope=EVERY_LEVEL, clauses=parse("担保人")))
     assert "11010519491231002X" in plain.hits[0].highlights[0]
 
 
@@ -231,7 +248,7 @@ def test_ordinary_characters_are_found_by_compatibility_forms(compatibility: Sea
 
 def test_highlights_mark_the_original_compatibility_characters(compatibility: SearchIndex) -> None:
     def highlight(q: str) -> str:
-        result = compatibility.search(SearchQuery(clauses=parse(q), clearance=1))
+        result = compatibility.search(SearchQuery(scope=EVERY_LEVEL, clauses=parse(q)))
         hit = next(h for h in result.hits if h.id == "00021")
         return " ".join(hit.highlights)
 

@@ -16,8 +16,8 @@ from shared.bootstrap import Container
 from shared.db.models import Document
 from shared.disposition import certificate_of
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
+from shared.domain.access import AccessScope
 from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
-from shared.domain.permissions import may_see
 from services.api.deps import ContainerDep, Principal, Reader, Uploader
 from services.api.multipart import read_form
 from services.api.schemas import DocumentOut, Page, PageNumber, VersionNumber, VersionOut
@@ -74,11 +74,10 @@ def list_(ctx: ContainerDep, user: Reader,
           page: PageNumber = 1,
           size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     with ctx.uow() as uow:
-        granted = access.granted_ids(uow.session, username=user.username, today=ctx.today())
         flt = DocumentFilter(customer=customer, type=type, status=status, year=year,
-                             date_from=date_from, date_to=date_to, clearance=user.clearance,
-                             granted=frozenset(granted))
-        total, rows = list_documents(uow.session, flt, offset=(page - 1) * size, limit=size)
+                             date_from=date_from, date_to=date_to)
+        total, rows = list_documents(uow.session, flt, scope=_scope(ctx, uow.session, user),
+                                     offset=(page - 1) * size, limit=size)
         return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
 
 
@@ -138,14 +137,15 @@ def _reload(ctx: Container, document_id: str, user: Principal) -> DocumentOut:
         return DocumentOut.of(_visible(ctx, uow.session, document_id, user))
 
 
-def _granted(ctx: Container, session: Session, user: Principal) -> set[str]:
-    return access.granted_ids(session, username=user.username, today=ctx.today())
+def _scope(ctx: Container, session: Session, user: Principal) -> AccessScope:
+    return access.scope_for(session, username=user.username, role=user.role,
+                            clearance=user.clearance, today=ctx.today())
 
 
 def _visible(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
     """The document, or 404 when it is beyond the caller's clearance and grants (as if absent)."""
     document = get_document(session, document_id)
-    if not (may_see(user.clearance, document.secrecy) or document_id in _granted(ctx, session, user)):
+    if not _scope(ctx, session, user).may_see(document_id=document_id, secrecy=document.secrecy):
         raise NotFound(f"document {document_id} not found", code="document_not_found")
     return document
 
@@ -153,9 +153,10 @@ def _visible(ctx: Container, session: Session, document_id: str, user: Principal
 def _readable(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
     """The document whose content the caller may open, or 403."""
     document = get_document(session, document_id)
-    if not access.may_open(role=user.role, clearance=user.clearance, document=document,
-                           granted=_granted(ctx, session, user)):
-        if access.is_restricted(document):
+    scope = _scope(ctx, session, user)
+    if not scope.may_open(document_id=document_id, secrecy=document.secrecy,
+                          restricted=access.restricted(document)):
+        if scope.may_see(document_id=document_id, secrecy=document.secrecy):  # withheld by PIPL
             raise PermissionDenied("an ID copy of a closed customer is open to archivists only",
                                    code="restricted")
         raise PermissionDenied("this document is beyond your clearance", code="beyond_clearance")

@@ -1,4 +1,4 @@
-"""GET /api/v1/search: full text and metadata, within the caller's clearance."""
+"""GET /api/v1/search: full text and metadata, within the caller's AccessScope."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from shared import access, audit
-from shared.domain.model import Role
 from services.api.deps import ContainerDep, Reader
 from services.search import SearchQuery, parse
 from services.search.base import MAX_PAGE_SIZE
@@ -28,11 +27,11 @@ def search(request: Request, ctx: ContainerDep, user: Reader,
            page: Annotated[int, Query(ge=1, le=10_000)] = 1,
            size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20) -> dict:
     with ctx.uow() as uow:
-        granted = access.granted_ids(uow.session, username=user.username, today=ctx.today())
-    query = SearchQuery(clauses=parse(q), clearance=user.clearance, granted=tuple(sorted(granted)),
-                        restricted_ok=user.role == Role.ARCHIVIST, mask_ids=user.clearance == 3,
-                        customer=customer, type=type, year=year, date_from=date_from,
-                        date_to=date_to, term=term, status=status, sort=sort, page=page, size=size)
+        scope = access.scope_for(uow.session, username=user.username, role=user.role,
+                                 clearance=user.clearance, today=ctx.today())
+    query = SearchQuery(scope=scope, clauses=parse(q), customer=customer, type=type, year=year,
+                        date_from=date_from, date_to=date_to, term=term, status=status, sort=sort,
+                        page=page, size=size)
     result = request.app.state.index.search(query)
     with ctx.transaction() as session:
         audit.record(session, actor=user.username, action="search", target=None,
