@@ -69,7 +69,7 @@ def seed(home: Path, docs: int, seed_value: int) -> None:
                 for i, text, _ in rows])
     print(f"seeded {docs} documents in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     started = time.perf_counter()
-    count = EmbeddedIndex(ctx.settings.index_dir).rebuild(all_documents(ctx))
+    count = EmbeddedIndex(ctx.settings.index_dir).rebuild(all_documents(ctx.database))
     print(f"indexed {count} documents in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     ctx.close()
 

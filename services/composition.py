@@ -20,7 +20,7 @@ from shared.jobs.runner import Crew, Handler, Worker
 from shared.jobs.schedule import run_daily
 from shared.protection import PROTECT, ProtectHandler
 from shared.storage import BlobStore
-from services.ingest.extract import ExtractHandler
+from services.ingest.extract import ExtractHandler, ExtractionLimits
 from services.ingest.ocr import OcrPool
 from services.search import IndexHandler, SearchIndex, build_index
 
@@ -58,18 +58,21 @@ class Archive:
     def handlers(self, *, kinds: tuple[str, ...] = KINDS, ocr: OcrPool | None = None
                  ) -> dict[str, Handler]:
         """The job handlers of this deployment, by kind: the one table of who runs what."""
+        database, store = self.core.database, self.core.store
         available: dict[str, Handler] = {}
         if PROTECT in kinds:
-            available[PROTECT] = ProtectHandler()
+            available[PROTECT] = ProtectHandler(database=database, store=store)
         if EXTRACT in kinds:
-            available[EXTRACT] = ExtractHandler(ocr or self.ocr_pool())
+            available[EXTRACT] = ExtractHandler(
+                ocr or self.ocr_pool(), database=database, store=store,
+                limits=ExtractionLimits.from_settings(self.settings))
         if INDEX in kinds:
-            available[INDEX] = IndexHandler(self.index)
+            available[INDEX] = IndexHandler(self.index, database=database)
         return available
 
     def worker(self, *, kinds: tuple[str, ...] = KINDS, ocr: OcrPool | None = None) -> Worker:
         """One worker over ``kinds`` (for a drain, or a test)."""
-        return Worker(self.core, self.handlers(kinds=kinds, ocr=ocr),
+        return Worker(self.core.database, self.handlers(kinds=kinds, ocr=ocr),
                       lease_seconds=self.settings.job_lease_seconds)
 
     def start_workers(self, *, extractors: int, kinds: tuple[str, ...] = KINDS) -> Crew:
@@ -83,11 +86,11 @@ class Archive:
         if EXTRACT in kinds:
             for n in range(extractors):
                 pool = self.ocr_pool()
-                crew.add(Worker(self.core, self.handlers(kinds=(EXTRACT,), ocr=pool),
+                crew.add(Worker(self.core.database, self.handlers(kinds=(EXTRACT,), ocr=pool),
                                 lease_seconds=lease), name=f"extract-{n}", close=pool.close)
         light = tuple(kind for kind in LIGHT if kind in kinds)
         if light:
-            crew.add(Worker(self.core, self.handlers(kinds=light), lease_seconds=lease,
+            crew.add(Worker(self.core.database, self.handlers(kinds=light), lease_seconds=lease,
                             poll_seconds=0.5), name="light")
         crew.start()
         return crew

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings
-from shared.db.session import UnitOfWork, make_engine, migrate, session_factory
+from shared.db.session import Database, UnitOfWork, make_engine, migrate, session_factory
 from shared.domain.retention import DEFAULT_SCHEDULE_PATH, Schedule, load_schedule
 from shared.storage import BlobStore
 from shared.storage.local import LocalDirectoryStore
@@ -29,15 +29,19 @@ class Container:
     def today(self) -> date:
         return self.clock()
 
+    @property
+    def database(self) -> Database:
+        """The metadata database alone, for what needs nothing else."""
+        return Database(self.sessions)
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A unit of work that commits when the block ends without an error."""
-        with self.uow() as uow:
-            yield uow.session
-            uow.commit()
+        with self.database.transaction() as session:
+            yield session
 
     def close(self) -> None:
         self.engine.dispose()

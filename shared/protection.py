@@ -9,10 +9,11 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from shared.bootstrap import Container
 from shared.db.models import Document
+from shared.db.session import Database
 from shared.domain.model import DocumentStatus
 from shared.jobs.queue import Claimed, enqueue
+from shared.storage import BlobStore
 
 PROTECT = "protect"
 
@@ -25,10 +26,13 @@ def enqueue_protect(session: Session, document_ids: Iterable[str]) -> None:
 class ProtectHandler:
     """Runs ``protect`` jobs: {"document_id"}. Idempotent."""
 
-    def run(self, ctx: Container, job: Claimed) -> None:
+    def __init__(self, *, database: Database, store: BlobStore) -> None:
+        self.database, self.store = database, store
+
+    def run(self, job: Claimed) -> None:
         from shared.retention import is_held
 
-        with ctx.uow() as uow:
+        with self.database.uow() as uow:
             document = uow.session.get(Document, job.payload["document_id"])
             if document is None or document.status == DocumentStatus.DESTROYED:
                 return
@@ -36,7 +40,7 @@ class ProtectHandler:
             targets = [(v.object_key, v.object_version) for v in document.versions]
             retain_until = document.retain_until
         for key, version_id in targets:
-            ctx.store.protect(key, version_id=version_id, retain_until=retain_until,
+            self.store.protect(key, version_id=version_id, retain_until=retain_until,
                               legal_hold=legal_hold)
 
     def parked(self, session: Session, job: Claimed, error: str) -> None:

@@ -248,5 +248,5 @@ def drain(container: Container, index) -> int:  # type: ignore[no-untyped-def]
     """Run every runnable job (extraction, indexing, object lock) to the end."""
     from shared.jobs.runner import Worker
 
-    return Worker(container, Archive(container, index).handlers(),
+    return Worker(container.database, Archive(container, index).handlers(),
                   lease_seconds=60).drain()

@@ -32,6 +32,6 @@ def restore(state: State, folder: Path) -> None:
     ctx = state.container
     bar = Progress(0, label="restoring", enabled=sys.stderr.isatty())
     result = service.restore(ctx, folder, progress=bar.step)
-    result["indexed"] = state.archive.index.rebuild(all_documents(ctx))
+    result["indexed"] = state.archive.index.rebuild(all_documents(ctx.database))
     emit(state, result, lambda r: f"restored {r['rows']} rows and {r['objects']} objects; "
                                   f"indexed {r['indexed']} documents. Run `dangan check` to confirm.")

@@ -60,7 +60,7 @@ def on_signal(stop: Callable[[], None]) -> None:
 def reindex(state: State) -> None:
     """Rebuild the search index from the database and switch to it atomically."""
     archive = state.archive
-    count = archive.index.rebuild(all_documents(archive.core))
+    count = archive.index.rebuild(all_documents(archive.core.database))
     emit(state, {"indexed": count}, f"indexed {count} documents")
 
 

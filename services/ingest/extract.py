@@ -21,12 +21,14 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from shared.bootstrap import Container
+from shared.config import Settings
 from shared.db.models import Document, DocumentVersion, PageText
+from shared.db.session import Database
 from shared.domain.errors import NotFound, PermanentFailure
 from shared.domain.keys import preview_key
 from shared.domain.model import ExtractionState
 from shared.jobs.queue import EXTRACT, INDEX, Claimed, enqueue
+from shared.storage import BlobStore
 from services.ingest.ocr import OcrFailed, OcrPool
 from services.ingest.pages import FRAME_ERRORS, Budget, Page, count_pages, preview, read_pages
 from services.ingest.sandbox import DecodeFailed, reading_sandbox
@@ -51,42 +53,59 @@ class _Target:
     sha256: str
 
 
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """What one extraction may cost, from the settings: pixels rendered per page
+    (DANGAN_MAX_RENDER_PIXELS), pixels per image (DANGAN_MAX_IMAGE_PIXELS), pages
+    read per file (DANGAN_MAX_PAGES); and where its work files go."""
+    render_pixels: int
+    image_pixels: int
+    max_pages: int
+    spool_dir: Path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExtractionLimits:
+        return cls(render_pixels=settings.max_render_pixels, image_pixels=settings.max_image_pixels,
+                   max_pages=settings.max_pages, spool_dir=settings.spool_dir)
+
+
 class ExtractHandler:
     """Runs ``extract`` jobs: {"document_id", "version", "from_page"?}."""
 
-    def __init__(self, ocr: OcrPool) -> None:
-        self.ocr = ocr
+    def __init__(self, ocr: OcrPool, *, database: Database, store: BlobStore,
+                 limits: ExtractionLimits) -> None:
+        self.ocr, self.database, self.store, self.limits = ocr, database, store, limits
         self.slice_pages = max(MIN_SLICE_PAGES, ocr.workers)
         self.reader = reading_sandbox()  # pdfium and Pillow decode out of this process
 
-    def run(self, ctx: Container, job: Claimed) -> None:
-        target = _target(ctx, job)
+    def run(self, job: Claimed) -> None:
+        target = self._target(job)
         if target is None:  # destroyed meanwhile: nothing to do
             return
         first = int(job.payload.get("from_page", 1))
-        budget = Budget(render_pixels=ctx.settings.max_render_pixels,
-                        image_pixels=ctx.settings.max_image_pixels)
-        workdir = Path(tempfile.mkdtemp(prefix="extract-", dir=work_dir(ctx.settings.spool_dir)))
+        budget = Budget(render_pixels=self.limits.render_pixels,
+                        image_pixels=self.limits.image_pixels)
+        workdir = Path(tempfile.mkdtemp(prefix="extract-", dir=work_dir(self.limits.spool_dir)))
         try:
-            source = _source_copy(ctx, target)
-            total = min(self._count(source, target.mime, workdir, budget), ctx.settings.max_pages)
+            source = self._source_copy(target)
+            total = min(self._count(source, target.mime, workdir, budget), self.limits.max_pages)
             last = min(total, first + self.slice_pages - 1)
             try:
                 texts = self._texts(source, target.mime, workdir, first, last, budget)
                 page_one_read = first == 1 and not any(
                     page == 1 and kind == "unreadable" for page, kind, _ in texts)
-                preview = (self._preview(ctx, source, target, workdir, budget) if page_one_read
+                preview = (self._preview(source, target, workdir, budget) if page_one_read
                            else None)
             except UNREADABLE as exc:
                 raise PermanentFailure(f"a page cannot be rendered: {type(exc).__name__}: {exc}",
                                        code="unreadable_file") from exc
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        with ctx.transaction() as session:
+        with self.database.transaction() as session:
             finished = _save(session, target, texts, first=first, last=last, total=total,
                              preview_key=preview)
         if finished:
-            _drop_source_copy(ctx, target)
+            self._drop_source_copy(target)
 
     def _count(self, source: Path, mime: str, workdir: Path, budget: Budget) -> int:
         try:
@@ -116,19 +135,19 @@ class ExtractHandler:
         texts += self._ocr([p for p in pages if p.image is not None])
         return sorted(texts)
 
-    def _preview(self, ctx: Container, source: Path, target: _Target, workdir: Path,
+    def _preview(self, source: Path, target: _Target, workdir: Path,
                  budget: Budget) -> str | None:
         """The preview's key, or None when page 1 cannot be rendered (the text of
         the other pages is worth keeping all the same)."""
         key = preview_key(target.document_id, target.number)
-        if not ctx.store.exists(key):  # a rerun after a crash finds it already there
+        if not self.store.exists(key):  # a rerun after a crash finds it already there
             try:
                 image = self.reader.call(preview, source, target.mime, workdir / "preview.jpg",
                                          workdir, budget, timeout=READ_SECONDS)
             except (DecodeFailed, *UNREADABLE, *FRAME_ERRORS) as exc:
                 log.warning("no preview of %s v%s: %s", target.document_id, target.number, exc)
                 return None
-            ctx.store.put_file(key, image, content_type="image/jpeg")
+            self.store.put_file(key, image, content_type="image/jpeg")
         return key
 
     def _ocr(self, pages: list[Page]) -> list[tuple[int, str, str]]:
@@ -152,6 +171,36 @@ class ExtractHandler:
             log.warning("page %s could not be read: %s", page.number, exc)
             return None
 
+    def _target(self, job: Claimed) -> _Target | None:
+        with self.database.uow() as uow:
+            version = _version(uow.session, job.payload["document_id"], int(job.payload["version"]))
+            if version is None:
+                return None
+            return _Target(version.document_id, version.number, version.object_key,
+                           version.object_version, version.mime_type, version.sha256)
+
+    def _source_copy(self, target: _Target) -> Path:
+        """The version's bytes in this process's work folder, kept from one slice to
+        the next of the same document (removed after its last slice, and with the
+        folder if the process dies)."""
+        folder = work_dir(self.limits.spool_dir) / "sources"
+        folder.mkdir(exist_ok=True)
+        path = folder / target.sha256
+        if path.exists():
+            return path
+        partial = folder / f".{target.sha256}.partial"
+        with partial.open("wb") as out:
+            for chunk in self.store.iter_chunks(target.key, version_id=target.object_version):
+                out.write(chunk)
+        partial.replace(path)
+        for stale in folder.iterdir():  # another document's copy whose slices moved elsewhere
+            if stale != path and time.time() - stale.stat().st_mtime > 3600:
+                stale.unlink(missing_ok=True)
+        return path
+
+    def _drop_source_copy(self, target: _Target) -> None:
+        (work_dir(self.limits.spool_dir) / "sources" / target.sha256).unlink(missing_ok=True)
+
     def parked(self, session: Session, job: Claimed, error: str) -> None:
         version = _version(session, job.payload["document_id"], int(job.payload["version"]))
         if version is not None:
@@ -167,43 +216,10 @@ def _source(page: Page, ocr_text: str | None) -> str:
     return page.source if page.text else "ocr"
 
 
-def _target(ctx: Container, job: Claimed) -> _Target | None:
-    with ctx.uow() as uow:
-        version = _version(uow.session, job.payload["document_id"], int(job.payload["version"]))
-        if version is None:
-            return None
-        return _Target(version.document_id, version.number, version.object_key,
-                       version.object_version, version.mime_type, version.sha256)
-
-
 def _version(session: Session, document_id: str, number: int) -> DocumentVersion | None:
     return session.scalar(select(DocumentVersion).join(Document).where(
         DocumentVersion.document_id == document_id, DocumentVersion.number == number,
         Document.status != "destroyed"))
-
-
-def _source_copy(ctx: Container, target: _Target) -> Path:
-    """The version's bytes in this process's work folder, kept from one slice to
-    the next of the same document (removed after its last slice, and with the
-    folder if the process dies)."""
-    folder = work_dir(ctx.settings.spool_dir) / "sources"
-    folder.mkdir(exist_ok=True)
-    path = folder / target.sha256
-    if path.exists():
-        return path
-    partial = folder / f".{target.sha256}.partial"
-    with partial.open("wb") as out:
-        for chunk in ctx.store.iter_chunks(target.key, version_id=target.object_version):
-            out.write(chunk)
-    partial.replace(path)
-    for stale in folder.iterdir():  # another document's copy whose slices moved elsewhere
-        if stale != path and time.time() - stale.stat().st_mtime > 3600:
-            stale.unlink(missing_ok=True)
-    return path
-
-
-def _drop_source_copy(ctx: Container, target: _Target) -> None:
-    (work_dir(ctx.settings.spool_dir) / "sources" / target.sha256).unlink(missing_ok=True)
 
 
 def _save(session: Session, target: _Target, texts: list[tuple[int, str, str]], *, first: int,

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.access import restricted
-from shared.bootstrap import Container
 from shared.db.models import Document, PageText
+from shared.db.session import Database
 from shared.jobs.queue import Claimed
 from services.search.base import IndexedDocument, SearchIndex
 
@@ -42,12 +42,12 @@ def indexed_documents(session: Session, documents: list[Document]) -> list[Index
 class IndexHandler:
     """Runs ``index`` jobs: {"document_id"}."""
 
-    def __init__(self, index: SearchIndex) -> None:
-        self.index = index
+    def __init__(self, index: SearchIndex, *, database: Database) -> None:
+        self.index, self.database = index, database
 
-    def run(self, ctx: Container, job: Claimed) -> None:
+    def run(self, job: Claimed) -> None:
         document_id = job.payload["document_id"]
-        with ctx.uow() as uow:
+        with self.database.uow() as uow:
             document = uow.session.get(Document, document_id)
             entry = None
             if document is not None and document.status != "destroyed":
@@ -61,11 +61,11 @@ class IndexHandler:
         return None  # the job row keeps the error; `dangan reindex` repairs
 
 
-def all_documents(ctx: Container) -> Iterator[IndexedDocument]:
+def all_documents(database: Database) -> Iterator[IndexedDocument]:
     """Every live document, read in batches (for a rebuild)."""
     last = ""
     while True:
-        with ctx.uow() as uow:
+        with database.uow() as uow:
             batch = uow.session.scalars(
                 select(Document).where(Document.id > last, Document.status != "destroyed")
                 .order_by(Document.id).limit(BATCH)).all()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -91,6 +93,24 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+
+class Database:
+    """The metadata database as the services see it: units of work, nothing
+    else. What a job handler or a worker that only reads and writes rows is given."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work that commits when the block ends without an error."""
+        with self.uow() as uow:
+            yield uow.session
+            uow.commit()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

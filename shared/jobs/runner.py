@@ -25,7 +25,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from shared.bootstrap import Container
+from shared.db.session import Database
 from shared.domain.errors import PermanentFailure
 from shared.jobs import queue
 from shared.jobs.queue import Claimed
@@ -35,7 +35,10 @@ _serial = itertools.count(1)  # several workers in one thread still get distinct
 
 
 class Handler(Protocol):
-    def run(self, ctx: Container, job: Claimed) -> None: ...
+    """Runs one kind of job. A handler is built with what it uses (the
+    database, the store, the index, an OCR pool): see services/composition.py."""
+
+    def run(self, job: Claimed) -> None: ...
 
     def parked(self, session: Session, job: Claimed, error: str) -> None:
         """Record, in the job's own terms, that it gave up (e.g. extraction failed)."""
@@ -43,7 +46,7 @@ class Handler(Protocol):
 
 @dataclass
 class Worker:
-    ctx: Container
+    database: Database
     handlers: dict[str, Handler]
     name: str = ""
     lease_seconds: int = 300
@@ -55,7 +58,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Run one job if there is one; True if a job was run."""
-        with self.ctx.transaction() as session:
+        with self.database.transaction() as session:
             job = queue.claim(session, kinds=list(self.handlers), worker=self.name,
                               lease_seconds=self.lease_seconds)
         if job is None:
@@ -65,13 +68,13 @@ class Worker:
         beat = threading.Thread(target=self._heartbeat, args=(job, stop), daemon=True)
         beat.start()
         try:
-            self.handlers[job.kind].run(self.ctx, job)
+            self.handlers[job.kind].run(job)
         except Exception as exc:  # noqa: BLE001 - recorded on the job, retried or parked
             stop.set()
             self._failed(job, exc)
         else:
             stop.set()
-            with self.ctx.transaction() as session:
+            with self.database.transaction() as session:
                 queue.complete(session, job_id=job.id, worker=self.name)
         finally:
             self.current = None
@@ -83,7 +86,7 @@ class Worker:
         job = self.current
         if job is None:
             return False
-        with self.ctx.transaction() as session:
+        with self.database.transaction() as session:
             released = queue.release(session, job_id=job.id, worker=self.name)
         if released:
             log.warning("job %s (%s) released: its worker stopped before it ended", job.id, job.kind)
@@ -92,7 +95,7 @@ class Worker:
     def _failed(self, job: Claimed, exc: Exception) -> None:
         error = "".join(traceback.format_exception_only(exc)).strip()
         permanent = isinstance(exc, PermanentFailure)
-        with self.ctx.transaction() as session:
+        with self.database.transaction() as session:
             state = queue.fail(session, job_id=job.id, worker=self.name, error=error,
                                permanent=permanent)
             if state == queue.JobState.PARKED:
@@ -105,7 +108,7 @@ class Worker:
 
     def _heartbeat(self, job: Claimed, stop: threading.Event) -> None:
         while not stop.wait(self.lease_seconds / 3):
-            with self.ctx.transaction() as session:
+            with self.database.transaction() as session:
                 if not queue.extend(session, job_id=job.id, worker=self.name,
                                     lease_seconds=self.lease_seconds):
                     log.warning("job %s: lease lost", job.id)

@@ -79,11 +79,10 @@ def test_changed_bytes_break_authenticity_and_usability(clerk: httpx.Client, con
 def test_an_unlocked_s3_object_is_a_security_finding(clerk: httpx.Client, container: Container,
                                                      index: SearchIndex, tmp_path: Path) -> None:
     document = upload(clerk, samples.make_pdf(tmp_path))
-    from shared.jobs.runner import Worker
     from services.composition import Archive
 
-    Worker(container, {k: v for k, v in Archive(container, index).handlers().items() if k != "protect"},
-           lease_seconds=60).drain()  # extracted and indexed, but not yet locked
+    # extracted and indexed, but not yet locked
+    Archive(container, index).worker(kinds=("extract", "index")).drain()
     status, report = check(container)
     if isinstance(container.store, LocalDirectoryStore):
         assert status == 0  # a directory has no lock of its own to check

@@ -116,7 +116,7 @@ def test_a_job_that_keeps_failing_is_parked_with_its_error(
     with container.uow() as uow:  # the stored object vanishes: extraction cannot succeed
         key = uow.session.scalars(select(DocumentVersion.object_key)).one()
     container.store.delete(key)
-    worker = Worker(container, Archive(container, index).handlers(), lease_seconds=60)
+    worker = Worker(container.database, Archive(container, index).handlers(), lease_seconds=60)
     with container.transaction() as session:
         session.execute(Job.__table__.update().values(max_attempts=2))
     for _ in range(2):

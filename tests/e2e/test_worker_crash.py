@@ -51,7 +51,7 @@ def test_a_killed_workers_job_is_taken_again_and_indexed_once(
     assert extract_job(container) == ("running", 1)
 
     index = build_index(container.settings)
-    replacement = Worker(container, Archive(container, index).handlers(), lease_seconds=60)
+    replacement = Worker(container.database, Archive(container, index).handlers(), lease_seconds=60)
 
     def taken_again() -> bool:  # the job comes back when the dead worker's lease runs out
         replacement.run_once()

@@ -23,7 +23,7 @@ class Probe:
     started: threading.Event = field(default_factory=threading.Event)
     parked_with: list[str] = field(default_factory=list)
 
-    def run(self, ctx: Container, job: Claimed) -> None:
+    def run(self, job: Claimed) -> None:
         self.started.set()
         if self.hold is not None:
             self.hold.wait(30)
@@ -60,7 +60,7 @@ def test_a_permanent_failure_parks_the_job_at_its_first_attempt(container: Conta
     probe = Probe(error=PermanentFailure("no reader opens this file"))
     job_id = add_job(container, "extract")
 
-    Worker(container, {"extract": probe}, lease_seconds=60).drain()
+    Worker(container.database, {"extract": probe}, lease_seconds=60).drain()
 
     parked = job(container, job_id)
     assert (parked.state, parked.attempts) == ("parked", 1)
@@ -72,7 +72,7 @@ def test_an_ordinary_failure_waits_for_a_retry_without_parking(container: Contai
     probe = Probe(error=StorageUnavailable("the store is down"))
     job_id = add_job(container, "extract")
 
-    Worker(container, {"extract": probe}, lease_seconds=60).drain()
+    Worker(container.database, {"extract": probe}, lease_seconds=60).drain()
 
     retried = job(container, job_id)
     assert (retried.state, retried.attempts) == ("queued", 1)
@@ -81,9 +81,9 @@ def test_an_ordinary_failure_waits_for_a_retry_without_parking(container: Contai
 
 def crew_of(container: Container, extract: Probe, light: Probe, *, grace: float) -> Crew:
     crew = Crew(grace_seconds=grace)
-    crew.add(Worker(container, {"extract": extract}, lease_seconds=60, poll_seconds=0.05),
+    crew.add(Worker(container.database, {"extract": extract}, lease_seconds=60, poll_seconds=0.05),
              name="extract-0")
-    crew.add(Worker(container, {"index": light, "protect": light}, lease_seconds=60,
+    crew.add(Worker(container.database, {"index": light, "protect": light}, lease_seconds=60,
                     poll_seconds=0.05), name="light")
     return crew
 
@@ -127,7 +127,7 @@ def test_a_job_still_running_at_shutdown_is_released_for_another_worker(
     time.sleep(0.3)
     assert job(container, job_id).state == "queued"
     other = Probe()
-    assert Worker(container, {"extract": other}, lease_seconds=60).drain() == 1
+    assert Worker(container.database, {"extract": other}, lease_seconds=60).drain() == 1
     assert other.ran == [job_id]
     assert (job(container, job_id).state, job(container, job_id).attempts) == ("done", 1)
 

@@ -43,8 +43,8 @@ def test_a_down_search_engine_delays_indexing_and_loses_nothing(container: Conta
     alias = f"t-{uuid.uuid4().hex[:12]}"
     index = OpenSearchIndex(proxy.url, alias=alias)
     document = archive(container, samples.make_pdf(tmp_path, text="质押合同 Pledge"), "质押合同")
-    worker = Worker(container, {**Archive(container, index).handlers(kinds=("extract",)),
-                                "index": IndexHandler(index)}, lease_seconds=60)
+    worker = Worker(container.database, {**Archive(container, index).handlers(kinds=("extract",)),
+                                "index": IndexHandler(index, database=container.database)}, lease_seconds=60)
     proxy.break_all()
     worker.drain()  # extraction succeeds; the index job fails and waits for a retry
     with container.uow() as uow:
@@ -70,7 +70,7 @@ def test_reindex_rebuilds_the_index_from_the_database(container: Container, tmp_
     index = build_index(container.settings)
     first = archive(container, samples.make_pdf(tmp_path, seed=1, text="抵押登记 mortgage"), "抵押")
     second = archive(container, samples.make_png(tmp_path, seed=2, text="抵押 补充协议"), "补充协议")
-    Worker(container, Archive(container, index).handlers(), lease_seconds=60).drain()
+    Worker(container.database, Archive(container, index).handlers(), lease_seconds=60).drain()
     assert sorted(found(index, "抵押")) == sorted([first, second])
     index.delete([first, second])
     assert found(index, "抵押") == []
@@ -88,7 +88,7 @@ def test_search_from_the_command_line(container: Container, tmp_path: Path) -> N
 
     index = build_index(container.settings)
     document = archive(container, samples.make_pdf(tmp_path, text="保证合同 Guarantee"), "保证合同")
-    Worker(container, Archive(container, index).handlers(), lease_seconds=60).drain()
+    Worker(container.database, Archive(container, index).handlers(), lease_seconds=60).drain()
     env = env_for(container.settings)
     done = subprocess.run([DANGAN, "--json", "search", "保证合同", "--type", "contract"], env=env,
                           capture_output=True, text=True, timeout=120)
