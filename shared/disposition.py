@@ -114,7 +114,7 @@ def appraise(session: Session, *, list_id: int, decisions: list[dict], actor: st
 
 def _decide(item: DestructionItem, appraisal: Appraisal) -> None:
     if appraisal.decision is Decision.EXTEND:
-        document = item.document  # refused now, not at approval, when it would not fit the term
+        document = item.document  # an extension past the term is refused at appraisal already
         extend(document.retention_term, years=document.retention_years,
                extension_years=document.retention_extension_years, by=appraisal.years or 0)
     item.decision, item.years, item.reason = appraisal.decision.value, appraisal.years, appraisal.reason
