@@ -114,3 +114,14 @@ def restricted(document: Document) -> bool:
     """The PIPL rule (shared.domain.access.is_restricted) for a stored document."""
     return is_restricted(type=document.type, status=document.status,
                          customer_status=document.customer.status if document.customer else None)
+
+
+def list_requests(session: Session, *, status: str | None = None, requester: str | None = None,
+                  limit: int = 500) -> list[AccessRequest]:
+    """Access requests, newest first: of one ``requester`` if given, in one ``status`` if given."""
+    query = select(AccessRequest).order_by(AccessRequest.id.desc())
+    if requester is not None:
+        query = query.where(AccessRequest.requester == requester)
+    if status:
+        query = query.where(AccessRequest.status == status)
+    return list(session.scalars(query.limit(limit)))

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shared.db.models import AuditEvent, AuditHead
@@ -97,3 +97,25 @@ def verify(session: Session, *, batch: int = 5000) -> ChainReport:
     if head != prev:
         return ChainReport(checked, last_id + 1, "events after this point are missing (head does not match)")
     return ChainReport(checked, None, None)
+
+
+def list_events(session: Session, *, target: str | None = None, actor: str | None = None,
+                action: str | None = None, date_from: date | None = None,
+                date_to: date | None = None, offset: int = 0,
+                limit: int = 100) -> tuple[int, list[AuditEvent]]:
+    """The events that match every given filter, oldest first, and how many there are.
+    ``date_from`` and ``date_to`` are whole UTC days, both included."""
+    query = select(AuditEvent)
+    if target:
+        query = query.where(AuditEvent.target == target)
+    if actor:
+        query = query.where(AuditEvent.actor == actor)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if date_from:
+        query = query.where(AuditEvent.at >= datetime.combine(date_from, time.min, UTC))
+    if date_to:
+        query = query.where(AuditEvent.at <= datetime.combine(date_to, time.max, UTC))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AuditEvent.id).offset(offset).limit(limit)).all()
+    return total, list(rows)

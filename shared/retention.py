@@ -218,3 +218,11 @@ def hold_document_ids(session: Session, hold: Hold) -> list[str]:
     if hold.customer_id is not None:
         return list(session.scalars(select(Document.id).where(Document.customer_id == hold.customer_id)))
     return list(session.scalars(select(HoldDocument.document_id).where(HoldDocument.hold_id == hold.id)))
+
+
+def list_holds(session: Session, *, active: bool) -> list[Hold]:
+    """Holds in the order they were placed; only those not yet released if ``active``."""
+    query = select(Hold).order_by(Hold.id)
+    if active:
+        query = query.where(Hold.released_at.is_(None))
+    return list(session.scalars(query))

@@ -1,15 +1,15 @@
 """``dangan access``: borrowing requests (借阅) from the shell, as a named user."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import click
 from sqlalchemy import select
 
 from shared import access as service
-from shared.db.models import AccessRequest, User
+from shared.db.models import User
 from shared.domain.permissions import Action
-from services.api.routes.access import request_out
+from shared.views import request_out
 from services.cli.common import State, acting, emit, handles_errors, pass_state
 
 AS_USER = click.option("--as", "actor", envvar="DANGAN_USER", required=True, metavar="USER",
@@ -39,7 +39,7 @@ def request(state: State, documents: tuple[str, ...], customer: str | None, purp
     """File a request."""
     with state.container.transaction() as session:
         found = service.request_access(session, requester=acting(session, actor, Action.ACCESS_REQUEST),
-                                       purpose=purpose, until=until.date(), today=date.today(),
+                                       purpose=purpose, until=until.date(), today=state.container.today(),
                                        documents=list(documents), customer=customer)
         data = request_out(session, found)
     emit(state, data, _line)
@@ -86,8 +86,5 @@ def refuse(state: State, request_id: int, reason: str, actor: str) -> None:
 def list_(state: State, status: str | None) -> None:
     """List requests."""
     with state.container.uow() as uow:
-        query = select(AccessRequest).order_by(AccessRequest.id.desc())
-        if status:
-            query = query.where(AccessRequest.status == status)
-        rows = [request_out(uow.session, r) for r in uow.session.scalars(query.limit(500))]
+        rows = [request_out(uow.session, r) for r in service.list_requests(uow.session, status=status)]
     emit(state, rows, lambda rs: "\n".join(_line(r) for r in rs) or "no requests")

@@ -6,6 +6,7 @@ import sys
 import click
 
 from shared import audit as service
+from shared.views import chain_report_out
 from services.cli.common import State, emit, handles_errors, pass_state
 
 
@@ -21,8 +22,7 @@ def verify(state: State) -> None:
     """Walk the hash chain; exit 1 and name the first broken event if any."""
     with state.container.uow() as uow:
         report = service.verify(uow.session)
-    data = {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id,
-            "reason": report.reason}
+    data = chain_report_out(report)
     emit(state, data, lambda d: f"audit trail intact: {d['checked']} events" if d["ok"] else
          f"audit trail BROKEN at event {d['first_broken_id']}: {d['reason']} "
          f"({d['checked']} events verified before it)")

@@ -15,7 +15,8 @@ from shared import disposition
 from shared.db.models import User
 from shared.domain.errors import NotFound
 from shared.domain.permissions import Action
-from services.api.routes.destruction import certificate_out, list_out
+from shared.views import certificate_out
+from shared.views import destruction_list_out as list_out
 from services.cli.common import State, acting, emit, handles_errors, pass_state
 
 AS_USER = click.option("--as", "actor", required=True, help="The user acting (must exist).")

@@ -7,10 +7,10 @@ import click
 from sqlalchemy import select
 
 from shared import retention as service
-from shared.db.models import Hold, User
+from shared.db.models import User
 from shared.domain.errors import NotFound
 from shared.domain.permissions import Action
-from services.api.routes.retention import PREVIEW_SIZE, preview_out
+from shared.views import PREVIEW_SIZE, preview_out, schedule_out, sweep_out
 from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state
 
 
@@ -24,8 +24,7 @@ def retention() -> None:
 @handles_errors
 def schedule(state: State) -> None:
     """Show the retention schedule in force."""
-    rules = {name: {"term": r.term.value, "years": r.years, "trigger": r.trigger.value, "code": r.code}
-             for name, r in state.container.schedule.rules.items()}
+    rules = schedule_out(state.container.schedule.rules)
     emit(state, rules, lambda d: "\n".join(
         f"{name:<18} {r['term']:<10} {r['years'] or '-':>3} years from {r['trigger']:<16} {r['code']}"
         for name, r in d.items()))
@@ -49,7 +48,7 @@ def sweep(state: State, as_of: datetime | None, dry_run: bool, actor: str | None
     with ctx.transaction() as session:
         flagged = service.sweep(session, as_of=day, today=ctx.today(),
                                 actor=acting(session, actor, Action.RETENTION_MANAGE))
-    emit(state, {"as_of": day, "flagged": flagged, "dry_run": False},
+    emit(state, sweep_out(day, flagged),
          f"flagged {flagged} documents as due (as of {day})")
 
 
@@ -129,11 +128,9 @@ def release(state: State, hold_id: int, reason: str, actor: str | None) -> None:
 def list_(state: State, everything: bool) -> None:
     """List holds."""
     with state.container.uow() as uow:
-        query = select(Hold).order_by(Hold.id)
-        if not everything:
-            query = query.where(Hold.released_at.is_(None))
         items = [{"id": h.id, "reason": h.reason, "customer": h.customer.code if h.customer else None,
-                  "released_at": h.released_at} for h in uow.session.scalars(query)]
+                  "released_at": h.released_at}
+                 for h in service.list_holds(uow.session, active=not everything)]
     emit(state, items, lambda rows: "\n".join(
         f"{r['id']:>5}  {r['customer'] or 'documents':<12} {r['reason']}"
         + (f"  (released {r['released_at']:%Y-%m-%d})" if r["released_at"] else "") for r in rows)

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from shared.stats import statistics
-from services.api.routes.stats import to_csv, to_xlsx
+from shared.stats_export import to_csv, to_xlsx
 from services.cli.common import State, emit, handles_errors, pass_state
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from shared.accounts import add_user
 from shared.db.models import User
 from shared.domain.model import Role
+from shared.views import user_out
 from services.cli.common import State, emit, handles_errors, pass_state
 
 
@@ -32,7 +33,7 @@ def add(state: State, name: str, role: str, clearance: int, password_stdin: bool
     with state.container.transaction() as session:
         user = add_user(session, username=name, role=role, clearance=clearance, password=password,
                         actor="cli")
-        data = {"username": user.username, "role": user.role, "clearance": user.clearance}
+        data = user_out(user)
     emit(state, data, lambda d: f"added user {d['username']} ({d['role']}, clearance {d['clearance']})")
 
 
@@ -42,7 +43,7 @@ def add(state: State, name: str, role: str, clearance: int, password_stdin: bool
 def list_(state: State) -> None:
     """List users."""
     with state.container.uow() as uow:
-        rows = [{"username": u.username, "role": u.role, "clearance": u.clearance, "active": u.active}
+        rows = [{**user_out(u), "active": u.active}
                 for u in uow.session.scalars(select(User).order_by(User.username))]
     emit(state, rows, lambda rs: "\n".join(
         f"{r['username']:<20} {r['role']:<20} clearance {r['clearance']}" for r in rs) or "no users")

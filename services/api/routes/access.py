@@ -5,12 +5,10 @@ from datetime import date
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from shared import access
-from shared.db.models import AccessRequest
 from shared.domain.permissions import Action, allows
+from shared.views import request_out
 from services.api.deps import AccessApprover, AccessRequester, ContainerDep
 from services.api.schemas import RowId
 
@@ -28,15 +26,6 @@ class RefuseIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def request_out(session: Session, request: AccessRequest) -> dict:
-    return {"id": request.id, "requester": request.requester, "purpose": request.purpose,
-            "until": request.until, "status": request.status,
-            "customer": request.customer.code if request.customer else None,
-            "documents": [d.id for d in access.scope(session, request)],
-            "decided_by": request.decided_by, "decided_at": request.decided_at,
-            "refusal_reason": request.refusal_reason, "created_at": request.created_at}
-
-
 @router.post("", status_code=201)
 def create(body: RequestIn, ctx: ContainerDep, user: AccessRequester) -> dict:
     with ctx.transaction() as session:
@@ -49,13 +38,9 @@ def create(body: RequestIn, ctx: ContainerDep, user: AccessRequester) -> dict:
 @router.get("")
 def list_(ctx: ContainerDep, user: AccessRequester, status: str | None = None) -> dict:
     """Approvers see every request (their inbox); others see their own."""
+    own = None if allows(user.role, Action.ACCESS_APPROVE) else user.username
     with ctx.uow() as uow:
-        query = select(AccessRequest).order_by(AccessRequest.id.desc())
-        if not allows(user.role, Action.ACCESS_APPROVE):
-            query = query.where(AccessRequest.requester == user.username)
-        if status:
-            query = query.where(AccessRequest.status == status)
-        rows = uow.session.scalars(query.limit(500)).all()
+        rows = access.list_requests(uow.session, status=status, requester=own)
         return {"total": len(rows), "items": [request_out(uow.session, r) for r in rows]}
 
 

@@ -8,6 +8,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from starlette.concurrency import run_in_threadpool
 
 from shared.accounts import login
+from shared.views import user_out
 from services.api.deps import ContainerDep, CurrentUser
 from services.api.schemas import TokenOut
 
@@ -33,4 +34,4 @@ async def issue_token(ctx: ContainerDep,
 
 @router.get("/me")
 def whoami(user: CurrentUser) -> dict:
-    return {"username": user.username, "role": user.role, "clearance": user.clearance}
+    return user_out(user)

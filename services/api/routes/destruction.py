@@ -1,14 +1,13 @@
 """Destruction lists (销毁清册): appraise, approve, execute, certificates."""
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from shared import disposition
-from shared.db.models import DestructionCertificate, DestructionList
+from shared.views import certificate_out
+from shared.views import destruction_list_out as list_out
 from services.api.deps import Approver, ContainerDep, RetentionManager, RetentionReader
 from services.api.schemas import RowId
 
@@ -32,25 +31,6 @@ class AppraiseIn(BaseModel):
 
 class ExecuteIn(BaseModel):
     supervisor: str = Field(min_length=1, description="监销人: neither the executor nor the approver")
-
-
-def list_out(found: DestructionList) -> dict[str, Any]:
-    return {
-        "id": found.id, "status": found.status, "created_by": found.created_by,
-        "created_at": found.created_at, "appraised_by": found.appraised_by,
-        "approved_by": found.approved_by, "approved_at": found.approved_at,
-        "executed_by": found.executed_by, "supervisor": found.supervisor,
-        "executed_at": found.executed_at,
-        "items": [{"document": i.document_id, "archive_number": i.document.archive_number,
-                   "title": i.document.title, "secrecy": i.document.secrecy,
-                   "retain_until": i.document.retain_until, "decision": i.decision, "years": i.years,
-                   "reason": i.reason, "destroyed_at": i.destroyed_at} for i in found.items]}
-
-
-def certificate_out(certificate: DestructionCertificate) -> dict[str, Any]:
-    return {"reference": certificate.reference, "document": certificate.document_id,
-            "archive_number": certificate.archive_number, "destroyed_at": certificate.destroyed_at,
-            **certificate.content}
 
 
 @router.post("", status_code=201)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from shared.db.models import Job
 from shared.jobs.queue import PARKED, counts, retry_parked
+from shared.views import parked_job_out
 from services.api.deps import ContainerDep, JobsManager
 from services.api.schemas import RowId
 
@@ -21,8 +22,7 @@ def jobs(ctx: ContainerDep, user: JobsManager,
         parked = uow.session.scalars(select(Job).where(Job.state == PARKED)
                                      .order_by(Job.id.desc()).limit(limit)).all()
         return {"counts": counts(uow.session),
-                "parked": [{"id": j.id, "kind": j.kind, "payload": j.payload, "attempts": j.attempts,
-                            "error": j.last_error, "updated_at": j.updated_at} for j in parked]}
+                "parked": [parked_job_out(j) for j in parked]}
 
 
 @router.post("/{job_id}/retry")

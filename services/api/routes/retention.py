@@ -6,18 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from shared import retention
-from shared.db.models import Document, Hold
+from shared.views import PREVIEW_SIZE, hold_out, preview_out, schedule_out, sweep_out
 from services.api.deps import ContainerDep, RetentionManager, RetentionReader
 from services.api.schemas import DocumentOut, Page, PageNumber, RowId
 
 router = APIRouter(prefix="/api/v1", tags=["retention"])
-
-
-PREVIEW_SIZE = 50  # the documents a dry run lists; its count covers them all
 
 
 class SweepIn(BaseModel):
@@ -43,16 +38,9 @@ class OverrideIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def preview_out(as_of: date, total: int, rows: list[Document]) -> dict:
-    """A dry run's answer, the same from the API and the CLI."""
-    return {"as_of": as_of, "flagged": total, "dry_run": True,
-            "documents": [{"id": d.id, "archive_number": d.archive_number} for d in rows]}
-
-
 @router.get("/retention/schedule")
 def schedule(ctx: ContainerDep, user: RetentionReader) -> dict:
-    return {"types": {name: {"term": r.term.value, "years": r.years, "trigger": r.trigger.value,
-                             "code": r.code} for name, r in ctx.schedule.rules.items()}}
+    return {"types": schedule_out(ctx.schedule.rules)}
 
 
 @router.post("/retention/sweep")
@@ -65,7 +53,7 @@ def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
             return preview_out(as_of, total, rows)
     with ctx.transaction() as session:
         flagged = retention.sweep(session, as_of=as_of, today=ctx.today(), actor=user.username)
-        return {"as_of": as_of, "flagged": flagged, "dry_run": False}
+        return sweep_out(as_of, flagged)
 
 
 @router.get("/retention/due", response_model=Page)
@@ -85,20 +73,12 @@ def override(document_id: str, body: OverrideIn, ctx: ContainerDep, user: Retent
         return DocumentOut.of(document)
 
 
-def _hold_out(session: Session, hold: Hold) -> dict:
-    return {"id": hold.id, "reason": hold.reason, "customer": hold.customer.code if hold.customer else None,
-            "documents": retention.hold_document_ids(session, hold) if hold.customer_id is None else None,
-            "created_by": hold.created_by, "created_at": hold.created_at,
-            "released_at": hold.released_at, "released_by": hold.released_by,
-            "release_reason": hold.release_reason}
-
-
 @router.post("/holds", status_code=201)
 def place_hold(body: HoldIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
         hold = retention.place_hold(session, reason=body.reason, documents=body.documents,
                                     customer=body.customer, actor=user.username)
-        return _hold_out(session, hold)
+        return hold_out(session, hold)
 
 
 @router.post("/holds/{hold_id}/release")
@@ -107,14 +87,11 @@ def release_hold(hold_id: RowId, ctx: ContainerDep, user: RetentionManager,
     with ctx.transaction() as session:
         hold = retention.release_hold(session, hold_id=hold_id, actor=user.username,
                                       reason=body.reason if body else "")
-        return _hold_out(session, hold)
+        return hold_out(session, hold)
 
 
 @router.get("/holds")
 def holds(ctx: ContainerDep, user: RetentionReader, active: bool = True) -> dict:
     with ctx.uow() as uow:
-        query = select(Hold).order_by(Hold.id)
-        if active:
-            query = query.where(Hold.released_at.is_(None))
-        rows = uow.session.scalars(query).all()
-        return {"total": len(rows), "items": [_hold_out(uow.session, h) for h in rows]}
+        rows = retention.list_holds(uow.session, active=active)
+        return {"total": len(rows), "items": [hold_out(uow.session, h) for h in rows]}
