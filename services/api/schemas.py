@@ -1,6 +1,7 @@
 """Response and request shapes of the HTTP API."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -8,6 +9,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from shared.db.models import Customer, Document, DocumentVersion
+from services.ingest import UploadField
 
 # numbers a client sends for rows and pages: within what every database stores
 MAX_ROW_ID = 2**31 - 1
@@ -109,3 +111,20 @@ class Page(BaseModel):
     page: int
     size: int
     items: list[Any]
+
+
+def multipart_body(fields: Sequence[UploadField] = (), *, file_field: str = "file",
+                   others_refused: bool = False) -> dict[str, Any]:
+    """The OpenAPI request body of a route that streams its multipart body itself
+    (FastAPI sees no parameters to describe): ``file`` as binary plus ``fields``."""
+    properties: dict[str, Any] = {file_field: {
+        "type": "string", "format": "binary",
+        "description": "the scan: PDF, JPEG, PNG or TIFF; its type is read from its bytes"}}
+    properties.update({spec.name: spec.schema() for spec in fields})
+    schema: dict[str, Any] = {
+        "type": "object", "properties": properties,
+        "required": [file_field, *(spec.name for spec in fields if spec.required)]}
+    if others_refused:
+        schema["additionalProperties"] = False
+    return {"requestBody": {"required": True,
+                            "content": {"multipart/form-data": {"schema": schema}}}}

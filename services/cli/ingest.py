@@ -17,10 +17,11 @@ from shared.bootstrap import Container
 from shared.domain.errors import Conflict, DanganError, InvalidInput
 from shared.domain.permissions import Action
 from services.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
-from services.ingest import NewDocument, archive_document, hash_file
-from services.ingest.metadata import FIELDS
+from services.ingest import UPLOAD_FIELDS, NewDocument, archive_document, hash_file
 
-KNOWN = {"path", "customer", "type", "title", "date", "document_date", "secrecy", "tags", "location"}
+# the columns are the upload's fields (and their manifest aliases), after the file's path
+COLUMNS = ("path", *(column for spec in UPLOAD_FIELDS for column in spec.columns))
+REQUIRED = {"path", *(spec.name for spec in UPLOAD_FIELDS if spec.required)}
 
 
 def clearance_of(session: Session, actor: str) -> int | None:
@@ -31,7 +32,6 @@ def clearance_of(session: Session, actor: str) -> int | None:
 
     return None if actor == "cli" else session.scalar(
         select(User.clearance).where(User.username == actor))
-REQUIRED = {"path", "type", "title"}
 
 
 @dataclass
@@ -49,8 +49,8 @@ class Summary:
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="CSV with columns path, customer, type, title, date, secrecy, "
-                                  "tags, location; other columns become custom fields.")
+              required=True, help=f"CSV with columns {', '.join(COLUMNS)}; other columns "
+                                  "become custom fields.")
 @as_user
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on standard error (default: when it is a terminal).")
@@ -161,10 +161,12 @@ def _resolve(folder: Path, relative: str) -> Path:
 
 
 def _meta(row: dict[str, str]) -> NewDocument:
-    fields = {**row, "document_date": row.get("document_date") or row.get("date") or ""}
+    """A row read as an upload's fields: a field's value is the first non-empty
+    of its columns; every other non-empty column is a custom field."""
+    fields = {spec.name: next((row[c] for c in spec.columns if row.get(c)), "")
+              for spec in UPLOAD_FIELDS}
     return NewDocument.from_fields(
-        {k: v for k, v in fields.items() if k in FIELDS and k != "custom_fields"},
-        extra={k: v for k, v in row.items() if k not in KNOWN and k and v})
+        fields, extra={k: v for k, v in row.items() if k not in COLUMNS and k and v})
 
 
 def _human(data: dict) -> str:

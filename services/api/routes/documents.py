@@ -20,30 +20,18 @@ from shared.domain.access import AccessScope
 from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
 from services.api.deps import ContainerDep, Principal, Reader, Uploader
 from services.api.multipart import read_form
-from services.api.schemas import DocumentOut, Page, PageNumber, VersionNumber, VersionOut
-from services.ingest import NewDocument, Upload, add_version, archive_document
-from services.ingest.metadata import FIELDS
+from services.api.schemas import DocumentOut, Page, PageNumber, VersionNumber, VersionOut, multipart_body
+from services.ingest import UPLOAD_FIELDS, NewDocument, Upload, add_version, archive_document
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
-UPLOAD_FIELDS = FIELDS | {"file"}
 
 
 @router.post("", status_code=201, response_model=DocumentOut,
-             openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
-                 "type": "object", "required": ["file", "type", "title"],
-                 "properties": {"file": {"type": "string", "format": "binary"},
-                                "customer": {"type": "string"}, "type": {"type": "string"},
-                                "title": {"type": "string"},
-                                "document_date": {"type": "string", "format": "date"},
-                                "secrecy": {"type": "integer", "enum": [1, 2, 3]},
-                                "tags": {"type": "string", "description": "comma-separated"},
-                                "location": {"type": "string", "description": "box/shelf"},
-                                "custom_fields": {"type": "string",
-                                                  "description": "a JSON object"}}}}}}})
+             openapi_extra=multipart_body(UPLOAD_FIELDS, others_refused=True))
 async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> DocumentOut:
     fields, upload = await _read(request, ctx)
     try:
-        meta = _new_document(fields)
+        meta = NewDocument.from_form(fields, file_field="file")
         document = await run_in_threadpool(archive_document, ctx, upload=upload,
                                            meta=meta, actor=user.username,
                                            clearance=user.clearance)
@@ -52,7 +40,8 @@ async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> Documen
     return await run_in_threadpool(_reload, ctx, document.id, user)
 
 
-@router.post("/{document_id}/versions", status_code=201, response_model=VersionOut)
+@router.post("/{document_id}/versions", status_code=201, response_model=VersionOut,
+             openapi_extra=multipart_body())
 async def new_version(document_id: str, request: Request, ctx: ContainerDep,
                       user: Uploader) -> VersionOut:
     await run_in_threadpool(_reload, ctx, document_id, user)  # 404 beyond the caller's clearance
@@ -170,11 +159,3 @@ async def _read(request: Request, ctx: Container) -> tuple[dict[str, str], Uploa
     if form.upload is None:
         raise InvalidInput("the request has no file part named 'file'", code="missing_file")
     return form.fields, form.upload
-
-
-def _new_document(fields: dict[str, str]) -> NewDocument:
-    unknown = set(fields) - UPLOAD_FIELDS
-    if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", code="invalid_request",
-                           detail={"allowed": sorted(UPLOAD_FIELDS)})
-    return NewDocument.from_fields(fields)
