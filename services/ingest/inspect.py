@@ -21,7 +21,6 @@ ACCEPTED = {
     "image/png": {".png"},
     "image/tiff": {".tif", ".tiff"},
 }
-ALL_EXTENSIONS = {ext: mime for mime, exts in ACCEPTED.items() for ext in exts}
 EXECUTABLES = {
     "application/x-executable", "application/x-sharedlib", "application/x-pie-executable",
     "application/x-dosexec", "application/x-mach-binary", "application/x-elf",
@@ -122,7 +121,7 @@ def _check_image(path: Path, filename: str, max_pixels: int, max_pages: int) -> 
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Refused(f"{filename} declares more pixels than an image may have (image bomb)",
                       code="image_bomb") from None
-    except Exception as exc:  # noqa: BLE001 - any decoder failure means the file is damaged
+    except Exception as exc:  # any decoder failure means the file is damaged
         reason = str(exc).replace(str(path), filename)  # Pillow names our spool file
         raise Refused(f"{filename} is a damaged image: {reason}", code="corrupt_image") from None
     return pages
