@@ -45,7 +45,7 @@ from rapidfuzz.distance import Levenshtein
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from services.ingest.ocr import OcrPool  # noqa: E402
+from services.ingest.ocr import OcrPool
 
 A4_300DPI = (2480, 3508)
 RAW_RUNS = (("chi_sim+eng", False), ("chi_sim+eng", True), ("chi_sim", True))

@@ -35,10 +35,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
-from services.search.analysis import analysed, terms  # noqa: E402
-from search_corpus import make_doc  # noqa: E402
-from search_engines import ENGINES, Fts5, folder_size  # noqa: E402
-from search_queries import CLASSES, make_queries, substring_truth, terms_truth  # noqa: E402
+from services.search.analysis import analysed, terms
+from search_corpus import make_doc
+from search_engines import ENGINES, Fts5, folder_size
+from search_queries import CLASSES, make_queries, substring_truth, terms_truth
 
 TOP = 20
 WARMUP = 20
@@ -102,8 +102,11 @@ def recall_precision(found: list[set[int]], truth: list[set[int]]) -> tuple[floa
     """Averages: recall over queries with a non-empty truth, precision over non-empty answers."""
     recalls = [len(f & t) / len(t) for f, t in zip(found, truth, strict=True) if t]
     precisions = [len(f & t) / len(f) for f, t in zip(found, truth, strict=True) if f]
-    mean = lambda xs: sum(xs) / len(xs) if xs else 1.0  # noqa: E731
-    return mean(recalls), mean(precisions)
+    return _mean(recalls), _mean(precisions)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 1.0  # nothing to miss: perfect
 
 
 def bench_engine(name, corpus, queries, truths, sample, workdir: Path) -> dict:

@@ -28,7 +28,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.samples import make_pdf, make_scanned_pdf  # noqa: E402
+from tests.samples import make_pdf, make_scanned_pdf
 
 DANGAN = str(ROOT / ".venv/bin/dangan")
 PASSWORD = "bench password 1"

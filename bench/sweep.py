@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,9 +26,9 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from shared import retention  # noqa: E402
-from shared.config import normalise_database_url  # noqa: E402
-from shared.db.session import migrate, session_factory  # noqa: E402
+from shared import retention
+from shared.config import normalise_database_url
+from shared.db.session import migrate, session_factory
 
 SEED = """
 INSERT INTO customers (id, code, name, kind, grade, status, closed_at, created_at, updated_at)
@@ -68,7 +69,7 @@ def scratch_database(url: str) -> str:
     return base.set(database="dangan_bench").render_as_string(hide_password=False)
 
 
-def timed(label: str, work) -> float:  # type: ignore[no-untyped-def]
+def timed(label: str, work: Callable[[], object]) -> float:
     started = time.perf_counter()
     result = work()
     seconds = time.perf_counter() - started

@@ -33,7 +33,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.samples import make_big_file  # noqa: E402
+from tests.samples import make_big_file
 
 MIB = 1024 * 1024
 BAR_MIB = 100

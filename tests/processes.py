@@ -3,6 +3,7 @@ has under it, and whether any of them outlived it."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import psutil
 
@@ -44,7 +45,8 @@ def describe(processes: list[psutil.Process]) -> str:
     return "\n".join(lines)
 
 
-def wait_for(condition, seconds: float, message: str = "timed out") -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition: Callable[[], object], seconds: float,
+             message: str | Callable[[], str] = "timed out") -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, message() if callable(message) else message

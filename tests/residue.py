@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
-from shared.db.models import ArchiveCounter, AuditEvent, Document, DocumentVersion, Job
+from shared.db.models import ArchiveCounter, AuditEvent, Base, Document, DocumentVersion, Job
 from shared.storage.s3 import S3Store
 
 
@@ -22,15 +23,18 @@ class Holdings:
     s3_extras: tuple  # delete markers and unfinished multipart uploads
 
 
+def rows(session: Session, model: type[Base]) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
 def holdings(ctx: Container) -> Holdings:
     with ctx.uow() as uow:
         s = uow.session
-        count = lambda model: s.scalar(select(func.count()).select_from(model))  # noqa: E731
         upload_events = s.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action.in_(["document.upload", "document.version"])))
         counters = tuple(s.execute(select(ArchiveCounter.series, ArchiveCounter.last_seq)
                                    .order_by(ArchiveCounter.series)).all())
-        docs, versions, jobs = count(Document), count(DocumentVersion), count(Job)
+        docs, versions, jobs = (rows(s, model) for model in (Document, DocumentVersion, Job))
     spool_dir = ctx.settings.spool_dir
     spool = tuple(sorted(str(p) for p in spool_dir.rglob("*") if p.is_file())) if spool_dir.exists() else ()
     return Holdings(docs, versions, jobs, upload_events, counters, tuple(ctx.store.keys()), spool,

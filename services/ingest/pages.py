@@ -123,7 +123,7 @@ class _PypdfPages:
                     self._reader = PdfReader(str(self.path), strict=False)
                     if self._reader.is_encrypted:
                         self._reader.decrypt("")
-            except Exception:  # noqa: BLE001 - pdfium opened it; pypdf just cannot help
+            except Exception:  # pdfium opened it; pypdf just cannot help
                 self._failed = True
         return self._reader.pages if self._reader is not None else None
 
@@ -133,7 +133,7 @@ class _PypdfPages:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return (pages[index].extract_text() or "") if pages is not None else ""
-        except Exception:  # noqa: BLE001 - see the class docstring
+        except Exception:  # see the class docstring
             return ""
 
     def single_scan(self, index: int, max_pixels: int) -> Image.Image | None:
@@ -156,7 +156,7 @@ class _PypdfPages:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 image = pages[index].images[0].image
-        except Exception:  # noqa: BLE001 - unusual encodings fall back to a render by pdfium
+        except Exception:  # unusual encodings fall back to a render by pdfium
             return None
         if image is None:
             return None

@@ -79,5 +79,5 @@ def _remove(ctx: Container, key: str, found: Recovery) -> None:
             found.removed_objects.append(key)
         with ctx.transaction() as session:
             session.execute(delete(PendingObject).where(PendingObject.key == key))
-    except Exception as exc:  # noqa: BLE001 - reported; the next start tries again
+    except Exception as exc:  # reported; the next start tries again
         found.problems.append(f"could not remove object {key}: {exc}")

@@ -25,7 +25,7 @@ def run_daily(at: time, task: Callable[[date], None], stop: threading.Event, *,
         while not stop.wait(seconds_until(at, datetime.now().astimezone())):
             try:
                 task(today())
-            except Exception:  # noqa: BLE001 - tomorrow's run must still happen
+            except Exception:  # tomorrow's run must still happen
                 log.exception("the daily task failed")
 
     thread = threading.Thread(target=loop, name="daily", daemon=True)

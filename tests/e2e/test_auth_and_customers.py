@@ -1,6 +1,8 @@
 """Authentication and the customer register through the HTTP API."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -113,7 +115,8 @@ def test_closing_in_the_future_is_refused(archivist: httpx.Client) -> None:
     assert response.status_code == 422
 
 
-def test_closing_and_reopening_moves_closure_based_retention(archivist: httpx.Client, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_closing_and_reopening_moves_closure_based_retention(archivist: httpx.Client,
+                                                             tmp_path: Path) -> None:
     from tests import samples
 
     archivist.post("/api/v1/customers", json={"code": "C9", "name": "x", "kind": "individual"})

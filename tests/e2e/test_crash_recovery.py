@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from tests.e2e.test_worker_lifecycle import dangan
 from tests.processes import wait_for
 
 
-def serving(container: Container, tmp_path: Path, port: int):  # type: ignore[no-untyped-def]
+def serving(container: Container, tmp_path: Path, port: int) -> AbstractContextManager[subprocess.Popen]:
     return dangan(container, tmp_path, "serve", DANGAN_PORT=str(port), DANGAN_WORKERS="1")
 
 

@@ -2,7 +2,9 @@
 503 and nothing half-written remains."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlparse
 
 import httpx
@@ -11,9 +13,9 @@ from sqlalchemy.exc import OperationalError
 
 from shared.bootstrap import Container, build
 from shared.config import Settings
-from shared.storage import BlobStore
+from shared.storage import BlobReader, BlobStore, StoredObject
 from tests import samples
-from tests.conftest import LiveServer, login, make_user
+from tests.conftest import Backend, LiveServer, login, make_user
 from tests.faults import DiskFillsUp, FaultyProxy
 from tests.residue import holdings
 
@@ -26,7 +28,7 @@ def post(client: httpx.Client, path: Path) -> httpx.Response:
                            data={"type": "contract", "title": "合同"})
 
 
-def test_object_store_failing_mid_upload_leaves_nothing(backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_object_store_failing_mid_upload_leaves_nothing(backend: Backend, tmp_path: Path) -> None:
     """Embedded: the disk fills up halfway. Production: the link to S3 breaks
     every transfer over 1 MiB, in the middle of a 12 MiB multipart upload."""
     big = samples.make_big_file(tmp_path, size_bytes=12 * MIB)
@@ -61,31 +63,32 @@ def test_object_store_failing_mid_upload_leaves_nothing(backend, tmp_path: Path)
 class _CallsBack(BlobStore):
     """A real store that runs ``after_put`` once the object is written."""
 
-    def __init__(self, inner: BlobStore, after_put) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, inner: BlobStore, after_put: Callable[[], object]) -> None:
         self.inner, self.after_put, self.name = inner, after_put, inner.name
 
-    def put(self, key, source, *, content_type):  # type: ignore[no-untyped-def]
+    def put(self, key: str, source: BinaryIO, *, content_type: str) -> StoredObject:
         stored = self.inner.put(key, source, content_type=content_type)
         self.after_put()
         return stored
 
-    def open(self, key, *, version_id=None):  # type: ignore[no-untyped-def]
+    def open(self, key: str, *, version_id: str | None = None) -> BlobReader:
         return self.inner.open(key, version_id=version_id)
 
-    def delete(self, key):  # type: ignore[no-untyped-def]
+    def delete(self, key: str) -> None:
         self.inner.delete(key)
 
-    def exists(self, key):  # type: ignore[no-untyped-def]
+    def exists(self, key: str) -> bool:
         return self.inner.exists(key)
 
-    def keys(self, prefix=""):  # type: ignore[no-untyped-def]
+    def keys(self, prefix: str = "") -> list[str]:
         return self.inner.keys(prefix)
 
-    def check(self):  # type: ignore[no-untyped-def]
+    def check(self) -> None:
         self.inner.check()
 
 
-def test_database_failing_after_the_object_is_stored_removes_the_object(backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_database_failing_after_the_object_is_stored_removes_the_object(backend: Backend,
+                                                                         tmp_path: Path) -> None:
     """Production: the connection to PostgreSQL is cut right after the object is
     written. Embedded: SQLite reports an I/O error on the insert."""
     plain = build(backend.settings)
@@ -101,7 +104,7 @@ def test_database_failing_after_the_object_is_stored_removes_the_object(backend,
         ctx = build(backend.settings, store=_CallsBack(plain.store, lambda: None))
 
         @event.listens_for(ctx.engine, "before_cursor_execute")
-        def _io_error(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        def _io_error(conn: object, cursor: object, statement: str, *args: object) -> None:
             if armed["on"] and statement.lstrip().upper().startswith("INSERT INTO DOCUMENTS"):
                 raise OperationalError(statement, {}, Exception("disk I/O error"))
 

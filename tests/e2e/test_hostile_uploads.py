@@ -5,6 +5,7 @@ with the JSON error body, and leaves nothing behind."""
 from __future__ import annotations
 
 import http.client
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ import pytest
 
 from shared.bootstrap import Container
 from tests import hostile, samples
-from tests.conftest import embedded_only, login, make_user
+from tests.conftest import Backend, embedded_only, login, make_user
 from tests.residue import holdings
 
 FIELDS = {"type": "contract", "title": "房屋租赁合同", "customer": "C001",
@@ -26,8 +27,8 @@ def post_raw(client: httpx.Client, body: bytes, content_type: str) -> httpx.Resp
 
 @pytest.mark.parametrize("header", [hostile.raw_utf8_filename, hostile.rfc5987_filename],
                          ids=["raw-utf8", "rfc5987"])
-def test_a_chinese_file_name_is_kept_as_sent(header, clerk: httpx.Client, customer: str,  # type: ignore[no-untyped-def]
-                                             tmp_path: Path) -> None:
+def test_a_chinese_file_name_is_kept_as_sent(header: Callable[[str], bytes], clerk: httpx.Client,
+                                             customer: str, tmp_path: Path) -> None:
     content = samples.make_pdf(tmp_path).read_bytes()
     body, kind = hostile.multipart(FIELDS, file_header=header("租赁合同（2024）.pdf"),
                                    content=content)
@@ -104,7 +105,7 @@ def _send_big_body(base_url: str, headers: dict[str, str], *, mib: int) -> tuple
     tail = b"\r\n--x--\r\n"
     chunk = b"0" * (1 << 20)
 
-    def body():  # type: ignore[no-untyped-def]
+    def body() -> Iterator[bytes]:
         yield head
         for _ in range(mib):
             yield chunk
@@ -124,7 +125,7 @@ def _send_big_body(base_url: str, headers: dict[str, str], *, mib: int) -> tuple
 @embedded_only
 @pytest.mark.parametrize("who, status", [(None, 401), ("staff", 403), ("clerk", 413)])
 def test_a_refusal_is_read_by_a_client_still_sending(who: str | None, status: int,
-                                                     backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+                                                     backend: Backend, tmp_path: Path) -> None:
     """A client still sending 300 MiB gets the JSON error, not a reset connection."""
     from shared.bootstrap import build
     from tests.conftest import LiveServer

@@ -11,7 +11,10 @@ from shared.bootstrap import Container
 from services.search import SearchIndex
 from tests import samples
 from tests.conftest import Backend, drain, production_backend
-from tests.e2e.test_disposition_api import people, upload  # noqa: F401 - a fixture
+from tests.e2e import test_disposition_api as disposition
+from tests.e2e.test_disposition_api import upload
+
+people = disposition.people  # the team fixture, shared with these tests
 
 
 @pytest.fixture
@@ -20,8 +23,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
 
 
 def test_object_lock_mirrors_the_schedule_and_refuses_an_early_delete(
-        people: dict, container: Container, index: SearchIndex,  # noqa: F811 - the imported fixture
-        tmp_path: Path) -> None:
+        people: dict, container: Container, index: SearchIndex, tmp_path: Path) -> None:
     arch = people["arch"]
     contract = upload(arch, samples.make_pdf(tmp_path, seed=1), document_date="2024-03-15")
     pending = upload(arch, samples.make_png(tmp_path, seed=2), type="id_copy")

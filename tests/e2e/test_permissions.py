@@ -3,6 +3,7 @@ action; what the table forbids answers 403, what it allows does not."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -66,7 +67,7 @@ def test_the_table_decides_every_role_and_action(everyone: dict, action: Action)
 
 
 def test_clearance_hides_metadata_and_refuses_content(container: Container, base_url: str,
-                                                      tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                                      tmp_path: Path) -> None:
     from tests import samples
 
     make_user(container, "secret-clerk", role="clerk", clearance=1)
@@ -86,7 +87,7 @@ def test_clearance_hides_metadata_and_refuses_content(container: Container, base
 
 
 def test_a_new_version_needs_the_document_in_clearance(container: Container, base_url: str,
-                                                       tmp_path) -> None:  # type: ignore[no-untyped-def]
+                                                       tmp_path: Path) -> None:
     from tests import samples
 
     make_user(container, "top-clerk", role="clerk", clearance=1)

@@ -9,6 +9,7 @@ import pytest
 
 from shared.bootstrap import Container
 from tests import samples
+from tests.conftest import Backend
 from tests.residue import holdings
 
 REFUSALS = {
@@ -56,7 +57,7 @@ def test_refused_new_version_leaves_the_document_as_it_was(
     assert len(clerk.get(f"/api/v1/documents/{document['id']}").json()["versions"]) == 1
 
 
-def test_an_over_size_file_is_413_and_leaves_nothing(backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_over_size_file_is_413_and_leaves_nothing(backend: Backend, tmp_path: Path) -> None:
     from shared.bootstrap import build
     from tests.conftest import LiveServer, login, make_user
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 from PIL import Image
 
@@ -34,7 +36,7 @@ def slow_page(folder: Path) -> Path:
     return path
 
 
-def ocr_under_us(*, besides: frozenset[int] = frozenset()):  # type: ignore[no-untyped-def]
+def ocr_under_us(*, besides: frozenset[int] = frozenset()) -> list[psutil.Process]:
     """Pool processes and the tesseract programs they run (not the forkserver
     or resource tracker, which are this process's own children and stay, nor
     the processes in ``besides``: decoding processes other tests started)."""
@@ -50,13 +52,13 @@ def tesseract_running() -> bool:
     return any(p.name() == "tesseract" for p in alive(ocr_under_us()))
 
 
-def in_background(call):  # type: ignore[no-untyped-def]
+def in_background(call: Callable[[], object]) -> tuple[threading.Thread, dict[str, object]]:
     outcome: dict[str, object] = {}
 
     def run() -> None:
         try:
             outcome["value"] = call()
-        except Exception as exc:  # noqa: BLE001 - handed to the test
+        except Exception as exc:  # handed to the test
             outcome["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)

@@ -1,6 +1,8 @@
 """Archive number formatting and settings validation."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -29,7 +31,7 @@ def test_series_key_separates_every_part() -> None:
     assert SERIES.key != other.key
 
 
-def test_embedded_defaults(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_embedded_defaults(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     assert settings.sqlalchemy_url == f"sqlite:///{(tmp_path / 'dangan.sqlite3').resolve()}"
     assert not settings.uses_s3
