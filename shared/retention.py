@@ -11,17 +11,19 @@ from sqlalchemy.sql.elements import ColumnElement
 from shared import audit
 from shared.db.models import Customer, Document, Hold, HoldDocument, Job
 from shared.db.session import rowcount
-from shared.documents import get_document
+from shared.documents import get_document, visible_to
+from shared.domain.access import AccessScope
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
 from shared.domain.retention import (
-    YEAR_RANGES,
     RetentionRule,
     Term,
     Trigger,
     compute_retain_until,
     customer_closed_on,
     is_due,
+    valid_years,
+    year_range,
 )
 from shared.jobs.queue import INDEX, QUEUED, enqueue
 from shared.protection import enqueue_protect
@@ -76,15 +78,14 @@ def sweep(session: Session, *, as_of: date, actor: str, today: date) -> int:
     return flagged
 
 
-def preview_sweep(session: Session, *, as_of: date, clearance: int, limit: int
+def preview_sweep(session: Session, *, as_of: date, scope: AccessScope, limit: int
                   ) -> tuple[int, list[Document]]:
     """A dry run: how many documents a sweep as of ``as_of`` would flag, and the
-    first ``limit`` of them the caller's clearance lets them see. Any date, and
+    first ``limit`` of them the caller's scope lets them see. Any date, and
     nothing is written."""
     would_flag = and_(sweepable(), due_condition(as_of))
     total = session.scalar(select(func.count()).select_from(Document).where(would_flag)) or 0
-    # may_see (shared/domain/permissions.py) as a SQL condition: secrecy >= clearance
-    visible = select(Document).where(would_flag, Document.secrecy >= clearance)
+    visible = select(Document).where(would_flag, visible_to(scope))
     rows = session.scalars(visible.order_by(Document.retain_until, Document.archive_number)
                            .limit(limit)).all()
     return total, list(rows)
@@ -148,9 +149,8 @@ def override(session: Session, *, document_id: str, term: str, years: int | None
     except ValueError:
         raise InvalidInput(f"term must be one of {', '.join(t.value for t in Term)}",
                            code="invalid_term") from None
-    if new_term is not Term.PERMANENT and (years is None or years not in YEAR_RANGES[new_term]):
-        span = YEAR_RANGES[new_term]
-        raise InvalidInput(f"{new_term.value} retention is {span.start}–{span.stop - 1} years",
+    if new_term is not Term.PERMANENT and not valid_years(new_term, years):
+        raise InvalidInput(f"{new_term.value} retention is {year_range(new_term)} years",
                            code="invalid_years")
     document = get_document(session, document_id)
     if document.status == DocumentStatus.DESTROYED:

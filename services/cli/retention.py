@@ -6,9 +6,11 @@ from datetime import date, datetime
 import click
 from sqlalchemy import select
 
+from shared import access
 from shared import retention as service
 from shared.db.models import User
 from shared.domain.errors import NotFound
+from shared.domain.model import Role
 from shared.domain.permissions import Action
 from shared.views import PREVIEW_SIZE, preview_out, schedule_out, sweep_out
 from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state
@@ -56,12 +58,16 @@ def _preview(state: State, day: date, actor: str | None) -> None:
     """The dry run: nothing is committed."""
     with state.container.uow() as uow:
         username = acting(uow.session, actor, Action.RETENTION_MANAGE)
-        # the local operator holds the database's keys: it sees what `retention due` shows
-        clearance = 1 if username == "cli" else uow.session.scalar(
-            select(User.clearance).where(User.username == username))
-        if clearance is None:
-            raise NotFound(f"user {username} not found", code="user_not_found")
-        total, rows = service.preview_sweep(uow.session, as_of=day, clearance=clearance,
+        if username == "cli":  # the local operator holds the database's keys: it sees all
+            scope = access.scope_for(uow.session, username=None, role=Role.ARCHIVIST, clearance=1,
+                                     today=state.container.today())
+        else:
+            user = uow.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"user {username} not found", code="user_not_found")
+            scope = access.scope_for(uow.session, username=user.username, role=user.role,
+                                     clearance=user.clearance, today=state.container.today())
+        total, rows = service.preview_sweep(uow.session, as_of=day, scope=scope,
                                             limit=PREVIEW_SIZE)
         data = preview_out(day, total, rows)
     emit(state, data, lambda d: "\n".join(

@@ -94,16 +94,25 @@ def _rule(name: str, entry: dict, where: str) -> RetentionRule:
     except ValueError as exc:
         raise InvalidInput(f"{where}: {exc}", code="invalid_schedule") from None
     years = entry.get("years")
-    if term is Term.PERMANENT:
-        if years is not None:
-            raise InvalidInput(f"{where}: a permanent term has no years", code="invalid_schedule")
-        return RetentionRule(name, term, None, trigger)
-    if not isinstance(years, int) or isinstance(years, bool) or years not in YEAR_RANGES[term]:
-        span = YEAR_RANGES[term]
-        raise InvalidInput(
-            f"{where}: years={years!r} is outside the {term.value} range {span.start}–{span.stop - 1}",
-            code="invalid_schedule")
+    if not valid_years(term, years):
+        problem = ("a permanent term has no years" if term is Term.PERMANENT else
+                   f"years={years!r} is outside the {term.value} range {year_range(term)}")
+        raise InvalidInput(f"{where}: {problem}", code="invalid_schedule")
     return RetentionRule(name, term, years, trigger)
+
+
+def valid_years(term: Term, years: object) -> bool:
+    """A permanent term has no years; a long or short one a whole number of
+    years inside its range (SPEC §3) — for the schedule and for an override."""
+    if term is Term.PERMANENT:
+        return years is None
+    return isinstance(years, int) and not isinstance(years, bool) and years in YEAR_RANGES[term]
+
+
+def year_range(term: Term) -> str:
+    """``15–50``: a long or short term's range, for messages."""
+    span = YEAR_RANGES[term]
+    return f"{span.start}–{span.stop - 1}"
 
 
 def add_years(start: date, years: int) -> date:

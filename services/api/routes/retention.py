@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from shared import retention
+from shared import access, retention
 from shared.views import PREVIEW_SIZE, hold_out, preview_out, schedule_out, sweep_out
 from services.api.deps import ContainerDep, RetentionManager, RetentionReader
 from services.api.schemas import DocumentOut, Page, PageNumber, RowId
@@ -48,7 +48,9 @@ def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     as_of = body.as_of or ctx.today()
     if body.dry_run:
         with ctx.uow() as uow:  # never committed: a preview writes nothing
-            total, rows = retention.preview_sweep(uow.session, as_of=as_of, clearance=user.clearance,
+            scope = access.scope_for(uow.session, username=user.username, role=user.role,
+                                     clearance=user.clearance, today=ctx.today())
+            total, rows = retention.preview_sweep(uow.session, as_of=as_of, scope=scope,
                                                   limit=PREVIEW_SIZE)
             return preview_out(as_of, total, rows)
     with ctx.transaction() as session:
