@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 # most specific first
 STATUS: list[tuple[type[e.DanganError], int]] = [
     (e.TooLarge, 413),
+    (e.UnsupportedMedia, 415),
     (e.Refused, 422),
     (e.InvalidInput, 422),
     (e.NotFound, 404),
@@ -30,8 +31,6 @@ STATUS: list[tuple[type[e.DanganError], int]] = [
     (e.DatabaseUnavailable, 503),
     (e.SearchUnavailable, 503),
 ]
-# refusals for what a file *is* rather than its state
-UNSUPPORTED_MEDIA = {"executable_refused", "archive_refused", "unsupported_type", "extension_mismatch"}
 
 
 def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
@@ -39,8 +38,6 @@ def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
 
 
 def status_for(exc: e.DanganError) -> int:
-    if exc.code in UNSUPPORTED_MEDIA:
-        return 415
     for kind, status in STATUS:
         if isinstance(exc, kind):
             return status

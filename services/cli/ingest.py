@@ -14,7 +14,13 @@ import click
 from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
-from shared.domain.errors import Conflict, DanganError, InvalidInput
+from shared.domain.errors import (
+    DanganError,
+    DatabaseUnavailable,
+    Duplicate,
+    InvalidInput,
+    StorageUnavailable,
+)
 from shared.domain.permissions import Action
 from services.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
 from services.ingest import UPLOAD_FIELDS, NewDocument, archive_document, hash_file
@@ -133,13 +139,11 @@ def _ingest_row(ctx: Container, folder: Path, line: int, row: dict[str, str] | s
         upload = hash_file(source, limit=ctx.settings.max_upload_bytes)
         document = archive_document(ctx, upload=upload, meta=meta, actor=actor, clearance=clearance)
         summary.archived.append({**where, "id": document.id, "archive_number": document.archive_number})
-    except Conflict as exc:
-        if exc.code != "duplicate":
-            raise
+    except Duplicate as exc:
         summary.skipped.append({**where, "reason": "already archived", **(exc.detail or {})})
+    except (StorageUnavailable, DatabaseUnavailable):
+        raise  # not the file's fault: stop, the run can be resumed
     except DanganError as exc:
-        if exc.code in {"storage_unavailable", "database_unavailable"}:
-            raise  # not the file's fault: stop, the run can be resumed
         summary.refused.append({**where, "code": exc.code, "message": exc.message})
     except OSError as exc:  # the file itself cannot be read (permissions, a vanished disk)
         summary.refused.append({**where, "code": "unreadable_file",

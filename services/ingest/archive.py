@@ -21,9 +21,9 @@ from shared.customers import get_customer
 from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion, PendingObject
 from shared.documents import NO_CUSTOMER, find_duplicate, get_document
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
-from shared.domain.errors import Conflict
+from shared.domain.errors import Conflict, Duplicate
 from shared.domain.keys import version_key
-from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus
+from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus, ExtractionState
 from shared.domain.retention import compute_retain_until, customer_closed_on
 from shared.jobs.queue import EXTRACT, INDEX, enqueue
 from shared.protection import enqueue_protect
@@ -124,9 +124,8 @@ def _remove_object(ctx: Container, key: str) -> None:
 def _refuse_duplicate(session: Session, scope: str, sha256: str) -> None:
     existing = find_duplicate(session, customer_scope=scope, sha256=sha256)
     if existing is not None:
-        raise Conflict(
+        raise Duplicate(
             f"these bytes are already archived as {existing.archive_number}",
-            code="duplicate",
             detail={"document": existing.id, "archive_number": existing.archive_number},
         )
 
@@ -180,7 +179,7 @@ def _insert_version(session: Session, document: Document, number: int, scope: st
         document_id=document.id, number=number, customer_scope=scope, object_key=key,
         object_version=version_id, sha256=upload.sha256, size=upload.size,
         mime_type=inspection.mime_type, original_filename=upload.filename,
-        page_count=inspection.page_count, extraction_state="pending", created_by=actor,
+        page_count=inspection.page_count, extraction_state=ExtractionState.PENDING.value, created_by=actor,
     )
     session.add(version)
     enqueue(session, kind=EXTRACT, payload={"document_id": document.id, "version": number})

@@ -9,7 +9,7 @@ from pathlib import Path
 import magic
 from PIL import Image, ImageSequence
 
-from shared.domain.errors import Refused
+from shared.domain.errors import Refused, UnsupportedMedia
 from services.ingest.pdf import inspect_pdf
 from services.ingest.sandbox import DecodeFailed, inspection_sandbox
 
@@ -81,19 +81,20 @@ def _sniff(path: Path) -> str:
 def _refuse_unaccepted(mime: str, filename: str) -> None:
     detail = {"sniffed_type": mime, "accepted": sorted(ACCEPTED)}
     if mime in EXECUTABLES:
-        raise Refused(f"{filename} is an executable ({mime})", code="executable_refused", detail=detail)
+        raise UnsupportedMedia(f"{filename} is an executable ({mime})", code="executable_refused",
+                               detail=detail)
     if mime in ARCHIVES:
-        raise Refused(f"{filename} is an archive ({mime}); upload the scans inside it one by one",
-                      code="archive_refused", detail=detail)
+        raise UnsupportedMedia(f"{filename} is an archive ({mime}); upload the scans inside it "
+                               "one by one", code="archive_refused", detail=detail)
     if mime not in ACCEPTED:
-        raise Refused(f"{filename} is {mime}; only PDF, JPEG, PNG and TIFF are archived",
-                      code="unsupported_type", detail=detail)
+        raise UnsupportedMedia(f"{filename} is {mime}; only PDF, JPEG, PNG and TIFF are archived",
+                               code="unsupported_type", detail=detail)
 
 
 def _refuse_lying_extension(mime: str, filename: str) -> None:
     suffix = Path(filename).suffix.lower()
     if suffix and suffix not in ACCEPTED[mime]:
-        raise Refused(
+        raise UnsupportedMedia(
             f"{filename} is named {suffix} but its content is {mime}",
             code="extension_mismatch",
             detail={"extension": suffix, "sniffed_type": mime},

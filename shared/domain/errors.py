@@ -48,6 +48,13 @@ class Refused(InvalidInput):
     code = "refused"
 
 
+class UnsupportedMedia(Refused):
+    """Refused for what a file *is* (an executable, an archive, a type not
+    archived, an extension that lies), not for its state."""
+
+    code = "unsupported_type"
+
+
 class TooLarge(Refused):
     code = "file_too_large"
 
@@ -70,6 +77,12 @@ class DatabaseUnavailable(DanganError):
 
 class SearchUnavailable(DanganError):
     code = "search_unavailable"
+
+
+class Duplicate(Conflict):
+    """The same bytes are already archived for the same customer (SPEC §5)."""
+
+    code = "duplicate"
 
 
 class Locked(Conflict):
