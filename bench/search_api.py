@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -30,14 +31,14 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-from shared.bootstrap import build  # noqa: E402
-from shared.config import Settings  # noqa: E402
-from shared.db.models import Customer, Document, DocumentVersion, PageText  # noqa: E402
-from shared.domain.access import AccessScope  # noqa: E402  (imported after sys.path is set)
-from services.search import SearchQuery, all_documents, parse  # noqa: E402
-from services.search.embedded import EmbeddedIndex  # noqa: E402
-from search_corpus import make_doc  # noqa: E402
-from search_queries import make_queries  # noqa: E402
+from shared.bootstrap import build
+from shared.config import Settings
+from shared.db.models import Customer, Document, DocumentVersion, PageText
+from shared.domain.access import AccessScope
+from services.search import SearchQuery, all_documents, parse
+from services.search.embedded import EmbeddedIndex
+from search_corpus import Meta, make_doc
+from search_queries import Query, make_queries
 
 DANGAN = str(ROOT / ".venv" / "bin" / "dangan")
 PASSWORD = "bench password"
@@ -78,7 +79,7 @@ def _id(i: int) -> str:
     return f"00000000-0000-4000-8000-{i:012d}"
 
 
-def _document(i: int, text: str, meta, customers: dict[str, int]) -> dict:  # type: ignore[no-untyped-def]
+def _document(i: int, text: str, meta: Meta, customers: dict[str, int]) -> dict:
     return {"id": _id(i), "archive_number": f"KH01-{meta.year}-D30-HT-{i:06d}",
             "customer_id": customers[meta.customer], "type": meta.type, "title": text.split("\n")[0][:100],
             "document_date": date(meta.year, 1 + i % 12, 1 + i % 28), "secrecy": meta.secrecy,
@@ -92,7 +93,7 @@ def _version(i: int) -> dict:
             "original_filename": "bench.pdf", "extraction_state": "done", "created_by": "bench"}
 
 
-def request_params(query) -> dict:  # type: ignore[no-untyped-def]
+def request_params(query: Query) -> dict:
     text = f'"{query.text}"' if query.english and " " in query.text else query.text
     params = {"q": text, "size": "20"}
     flt = query.filter
@@ -106,7 +107,7 @@ def request_params(query) -> dict:  # type: ignore[no-untyped-def]
     return params
 
 
-def truth(query, texts: list[str], metas: list) -> int:  # type: ignore[no-untyped-def]
+def truth(query: Query, texts: list[str], metas: list[Meta]) -> int:
     """Documents a clearance-3 user may see that hold the words, by brute force."""
     flt = query.filter
     visible = [i for i, m in enumerate(metas) if m.secrecy >= CLEARANCE and (
@@ -144,7 +145,7 @@ def serve(home: Path) -> tuple[subprocess.Popen, str]:
     return server, client
 
 
-def timed(call) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+def timed(call: Callable[[], object]) -> tuple[float, object]:
     started = time.perf_counter()
     result = call()
     return (time.perf_counter() - started) * 1000, result

@@ -111,7 +111,7 @@ class ExtractHandler:
         try:
             return self.reader.call(count_pages, source, mime, workdir, budget,
                                     timeout=READ_SECONDS)
-        except Exception as exc:  # noqa: BLE001 - no reader opens it: no retry will either
+        except Exception as exc:  # no reader opens it: no retry will either
             raise PermanentFailure(f"the stored file cannot be opened: {type(exc).__name__}: {exc}",
                                    code="unreadable_file") from exc
 

@@ -69,7 +69,7 @@ class Worker:
         beat.start()
         try:
             self.handlers[job.kind].run(job)
-        except Exception as exc:  # noqa: BLE001 - recorded on the job, retried or parked
+        except Exception as exc:  # recorded on the job, retried or parked
             stop.set()
             self._failed(job, exc)
         else:
@@ -119,7 +119,7 @@ class Worker:
         while not stop.is_set():
             try:
                 busy = self.run_once()
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+            except Exception:  # a database hiccup must not kill the worker
                 log.exception("worker %s: could not claim or record a job", self.name)
                 busy = False
             if not busy:

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from shared.bootstrap import Container
 from shared.db.models import DestructionList, PageText
 from shared.domain.access import AccessScope
 from shared.domain.errors import StorageUnavailable
+from shared.storage import BlobStore
 from shared.storage.s3 import S3Store
 from services.search import SearchIndex, SearchQuery, parse
 from tests import samples
@@ -243,14 +245,14 @@ class WatchedStore:
     """The deployment's store, with its destructions counted and, on demand,
     paused (an execution caught mid-way) or failing at the n-th document."""
 
-    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, inner: BlobStore) -> None:
         self.inner = inner
         self.destroyed: Counter[str] = Counter()
         self.entered, self.proceed = threading.Event(), threading.Event()
         self.proceed.set()
         self.fail_at: str | None = None  # a key prefix
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:  # every other verb: the real store's
         return getattr(self.inner, name)
 
     def destroy(self, key: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from shared.bootstrap import Container
 from tests import samples
-from tests.conftest import login, make_user
+from tests.conftest import Backend, login, make_user
 from tests.e2e.test_cli import DANGAN, env_for
 
 
@@ -223,7 +223,7 @@ def test_a_bad_schedule_stops_the_server_naming_the_line(container: Container, t
     assert f"{schedule} line 5: [types.id_copy]: years=20 is outside the short range 1–14" in done.stderr
 
 
-def test_ingested_trigger_counts_from_archiving(backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingested_trigger_counts_from_archiving(backend: Backend, tmp_path: Path) -> None:
     from datetime import date
 
     from shared.bootstrap import build

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
 from shared.db.models import Job
@@ -31,7 +34,7 @@ class Probe:
         if self.error is not None:
             raise self.error
 
-    def parked(self, session, job: Claimed, error: str) -> None:  # type: ignore[no-untyped-def]
+    def parked(self, session: Session, job: Claimed, error: str) -> None:
         self.parked_with.append(error)
 
 
@@ -49,7 +52,7 @@ def job(ctx: Container, job_id: int) -> Job:
         return row
 
 
-def wait_until(condition, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition: Callable[[], object], seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"

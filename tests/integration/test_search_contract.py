@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,7 @@ CORPUS = [
 ]
 
 
-def ids(index: SearchIndex, q: str, **filters) -> list[str]:  # type: ignore[no-untyped-def]
+def ids(index: SearchIndex, q: str, **filters: Any) -> list[str]:
     scope = AccessScope(clearance=filters.pop("clearance", 1))
     result = index.search(SearchQuery(scope=scope, clauses=parse(q), size=50, **filters))
     assert result.total == len(result.hits)

@@ -14,7 +14,7 @@ from shared.domain.access import AccessScope
 from shared.jobs.runner import Worker
 from services.composition import Archive
 from services.ingest import NewDocument, archive_document, hash_file
-from services.search import SearchQuery, build_index, parse
+from services.search import SearchIndex, SearchQuery, build_index, parse
 from services.search.indexer import IndexHandler
 from tests import samples
 from tests.faults import FaultyProxy
@@ -27,7 +27,7 @@ def archive(ctx: Container, path: Path, title: str) -> str:
                             actor="test").id
 
 
-def found(index, words: str) -> list[str]:  # type: ignore[no-untyped-def]
+def found(index: SearchIndex, words: str) -> list[str]:
     query = SearchQuery(scope=AccessScope(clearance=1), clauses=parse(words))
     return [h.id for h in index.search(query).hits]
 
