@@ -20,6 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared.domain.access import RequestStatus
+from shared.domain.disposition import ListState
+from shared.domain.model import CustomerStatus, DocumentStatus, ExtractionState
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -82,7 +86,7 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
     grade: Mapped[str] = mapped_column(String(1))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.ACTIVE.value)
     closed_at: Mapped[date | None] = mapped_column(Date)  # 销户日期
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -107,7 +111,7 @@ class Document(Base):
     retention_extension_years: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retain_until: Mapped[date | None] = mapped_column(Date, index=True)
     retention_override_reason: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="archived", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.ARCHIVED.value, index=True)
     tags: Mapped[list[str]] = mapped_column(default=list)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     location: Mapped[str | None] = mapped_column(String(255))  # 盒号/架位
@@ -140,7 +144,7 @@ class DocumentVersion(Base):
     mime_type: Mapped[str] = mapped_column(String(100))
     original_filename: Mapped[str] = mapped_column(String(500))
     page_count: Mapped[int | None] = mapped_column(Integer)
-    extraction_state: Mapped[str] = mapped_column(String(16), default="pending")
+    extraction_state: Mapped[str] = mapped_column(String(16), default=ExtractionState.PENDING.value)
     extraction_error: Mapped[str | None] = mapped_column(Text)
     preview_key: Mapped[str | None] = mapped_column(String(512))
     created_by: Mapped[str] = mapped_column(String(64))
@@ -168,7 +172,8 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued running done parked
+    # JobState.QUEUED: shared/jobs/queue.py imports this module, so the value is written out
+    state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)
     run_after: Mapped[datetime] = mapped_column(default=utcnow)
@@ -259,7 +264,7 @@ class DestructionList(Base):
     __tablename__ = "destruction_lists"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft approved executing executed
+    status: Mapped[str] = mapped_column(String(16), default=ListState.DRAFT.value)  # ListState
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     appraised_by: Mapped[str | None] = mapped_column(String(64))
@@ -319,7 +324,7 @@ class AccessRequest(Base):
     purpose: Mapped[str] = mapped_column(Text)
     until: Mapped[date] = mapped_column(Date)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending approved refused
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING.value)  # RequestStatus
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]
     refusal_reason: Mapped[str | None] = mapped_column(Text)
