@@ -25,7 +25,7 @@ from shared.domain.retention import (
     valid_years,
     year_range,
 )
-from shared.jobs.queue import INDEX, QUEUED, enqueue
+from shared.jobs.queue import INDEX, JobState, enqueue
 from shared.protection import enqueue_protect
 
 
@@ -97,8 +97,8 @@ def _reindex_flagged(session: Session, stamp: datetime) -> None:
     dialect = session.get_bind().dialect.name
     build = func.json_build_object if dialect == "postgresql" else func.json_object
     flagged = select(
-        literal(INDEX), build("document_id", Document.id), literal(QUEUED), literal(0), literal(5),
-        literal(stamp), literal(stamp), literal(stamp),
+        literal(INDEX), build("document_id", Document.id), literal(JobState.QUEUED.value),
+        literal(0), literal(5), literal(stamp), literal(stamp), literal(stamp),
     ).where(Document.status == DocumentStatus.DUE.value, Document.updated_at == stamp)
     session.execute(insert(Job).from_select(
         ["kind", "payload", "state", "attempts", "max_attempts", "run_after", "created_at",

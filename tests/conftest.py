@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import httpx
@@ -43,7 +43,7 @@ def _need(value: str | None, what: str) -> None:
     pytest.skip(message)
 
 
-def s3_client(endpoint: str):  # type: ignore[no-untyped-def]
+def s3_client(endpoint: str) -> Any:  # boto3's clients are untyped
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                         aws_access_key_id="test", aws_secret_access_key="test")
 
@@ -214,11 +214,10 @@ def archivist(container: Container, base_url: str) -> Iterator[httpx.Client]:
 
 
 @contextmanager
-def team(container: Container, index, people: dict[str, tuple[str, int]],  # type: ignore[no-untyped-def]
+def team(container: Container, index: SearchIndex, people: dict[str, tuple[str, int]],
          *, customer_kind: str) -> Iterator[dict[str, httpx.Client]]:
     """A live server with ``people`` (name -> role, clearance) logged in, and
     customer C001 created by "arch", who must be among them."""
-
     for name, (role, clearance) in people.items():
         make_user(container, name, role=role, clearance=clearance)
     with LiveServer(Archive(container, index)) as url:
@@ -244,7 +243,7 @@ def index(archive: Archive) -> SearchIndex:
     return archive.index
 
 
-def drain(container: Container, index) -> int:  # type: ignore[no-untyped-def]
+def drain(container: Container, index: SearchIndex) -> int:
     """Run every runnable job (extraction, indexing, object lock) to the end."""
     from shared.jobs.runner import Worker
 

@@ -138,7 +138,7 @@ async def read_form(request: Request, *, spool_dir: Path, limit: int,
     callbacks = {name: getattr(reader, name) for name in (
         "on_part_begin", "on_header_field", "on_header_value", "on_header_end",
         "on_headers_finished", "on_part_data", "on_part_end")}
-    parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+    parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]  # stub: a TypedDict
     ceiling = limit + MAX_FIELDS_TOTAL + MAX_PARTS * (MAX_PART_HEADERS + 2 * len(boundary) + 8)
     received = 0
     try:

@@ -117,7 +117,7 @@ def _remove_object(ctx: Container, key: str) -> None:
         ctx.store.destroy(key)
         with ctx.transaction() as session:
             session.execute(delete(PendingObject).where(PendingObject.key == key))
-    except Exception:  # noqa: BLE001 - the caller's error is the one to raise
+    except Exception:  # the caller's error is the one to raise
         log.exception("could not remove object %s after a failed commit", key)
 
 

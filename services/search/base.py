@@ -9,7 +9,6 @@ from datetime import date
 from shared.domain.access import AccessScope
 from services.search.query import Clause
 
-SORTS = ("relevance", "date", "-date")
 MAX_PAGE_SIZE = 100
 
 

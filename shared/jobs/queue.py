@@ -34,10 +34,6 @@ class JobState(StrEnum):
     PARKED = "parked"  # given up, with its last error, until retried by hand
 
 
-# bare names two modules still import; new code uses JobState
-QUEUED, PARKED = JobState.QUEUED, JobState.PARKED
-
-
 def enqueue(session: Session, *, kind: str, payload: dict[str, Any], max_attempts: int = 5) -> Job:
     job = Job(kind=kind, payload=payload, state=JobState.QUEUED, attempts=0, max_attempts=max_attempts)
     session.add(job)
