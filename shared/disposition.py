@@ -38,7 +38,7 @@ from shared.domain.disposition import (
 from shared.domain.errors import Conflict, DanganError, InvalidInput, NotFound
 from shared.domain.keys import preview_key
 from shared.domain.model import DocumentStatus
-from shared.domain.retention import extend, is_due
+from shared.domain.retention import extend, why_not_destroyed
 from shared.jobs.queue import INDEX, enqueue
 from shared.protection import enqueue_protect
 from shared.retention import is_held, recompute
@@ -58,14 +58,15 @@ def get_list(session: Session, list_id: int) -> DestructionList:
 
 
 def _refuse_unless_due_and_free(session: Session, document: Document, *, today: date) -> None:
-    if is_held(session, document.id):
-        raise Conflict(f"{document.archive_number} is under a legal hold", code="document_held",
+    why = why_not_destroyed(status=document.status, held=is_held(session, document.id),
+                            retain_until=document.retain_until, term=document.retention_term,
+                            today=today)
+    if why == "document_held":
+        raise Conflict(f"{document.archive_number} is under a legal hold", code=why,
                        detail={"document": document.id})
-    if document.status != DocumentStatus.DUE or not is_due(document.retain_until,
-                                                            document.retention_term, today):
-        raise Conflict(f"{document.archive_number} is not due for destruction",
-                       code="document_not_due", detail={"document": document.id,
-                                                        "retain_until": document.retain_until})
+    if why is not None:
+        raise Conflict(f"{document.archive_number} is not due for destruction", code=why,
+                       detail={"document": document.id, "retain_until": document.retain_until})
 
 
 def create_list(session: Session, *, documents: list[str], actor: str,

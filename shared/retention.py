@@ -45,7 +45,7 @@ def due_condition(as_of: date) -> ColumnElement[bool]:
 
 
 def sweepable() -> ColumnElement[bool]:
-    """What a sweep as of ``as_of`` flags, less the date: archived and not held."""
+    """shared/domain/retention.py ``may_flag`` in SQL, less the date: archived and not held."""
     return and_(Document.status == DocumentStatus.ARCHIVED.value, ~held())
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from shared.domain.errors import InvalidInput
-from shared.domain.model import DOCUMENT_TYPE_CODES, CustomerStatus
+from shared.domain.model import DOCUMENT_TYPE_CODES, CustomerStatus, DocumentStatus
 
 
 class Term(StrEnum):
@@ -156,6 +156,26 @@ def is_due(retain_until: date | None, term: Term | str, as_of: date) -> bool:
     and pending documents are never due. (shared/retention.py ``due_condition``
     is this rule in SQL.)"""
     return Term(term) is not Term.PERMANENT and retain_until is not None and retain_until <= as_of
+
+
+def may_flag(*, status: str, held: bool, retain_until: date | None, term: Term | str,
+             as_of: date) -> bool:
+    """What a sweep flags as due (到期待鉴定): an archived document, under no
+    legal hold (冻结), whose term ran out by ``as_of``. (shared/retention.py
+    ``sweepable`` and ``due_condition`` are this rule in SQL.)"""
+    return status == DocumentStatus.ARCHIVED and not held and is_due(retain_until, term, as_of)
+
+
+def why_not_destroyed(*, status: str, held: bool, retain_until: date | None, term: Term | str,
+                      today: date) -> str | None:
+    """None when a document may be put on a destruction list, approved for
+    destruction or destroyed today; otherwise why not: ``document_held`` while
+    any hold applies, ``document_not_due`` unless it was flagged due and is due today."""
+    if held:
+        return "document_held"
+    if status != DocumentStatus.DUE or not is_due(retain_until, term, today):
+        return "document_not_due"
+    return None
 
 
 def extension_room(term: Term | str, *, years: int | None, extension_years: int) -> int:
