@@ -30,6 +30,7 @@ STATUS: list[tuple[type[e.DanganError], int]] = [
     (e.StorageUnavailable, 503),
     (e.DatabaseUnavailable, 503),
     (e.SearchUnavailable, 503),
+    (e.Unsupported, 501),
 ]
 
 

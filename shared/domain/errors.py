@@ -79,6 +79,13 @@ class SearchUnavailable(DanganError):
     code = "search_unavailable"
 
 
+class Unsupported(DanganError):
+    """This deployment's parts cannot do it (e.g. a local directory gives no
+    download URLs)."""
+
+    code = "unsupported"
+
+
 class Duplicate(Conflict):
     """The same bytes are already archived for the same customer (SPEC §5)."""
 

@@ -17,7 +17,8 @@ from shared.db.models import Document
 from shared.disposition import certificate_of
 from shared.documents import DocumentFilter, get_document, get_version, list_documents
 from shared.domain.access import AccessScope
-from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied
+from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied, Unsupported
+from shared.domain.model import DocumentStatus
 from services.api.deps import ContainerDep, Principal, Reader, Uploader
 from services.api.multipart import read_form
 from services.api.schemas import DocumentOut, Page, PageNumber, VersionNumber, VersionOut, multipart_body
@@ -80,12 +81,7 @@ def content(document_id: str, ctx: ContainerDep, user: Reader,
             version: VersionNumber = None,
             download: bool = False) -> StreamingResponse:
     with ctx.transaction() as session:
-        document = _readable(ctx, session, document_id, user)
-        if document.status == "destroyed":
-            certificate = certificate_of(session, document_id)
-            raise Gone(f"{document.archive_number} was destroyed",
-                       detail={"certificate": certificate.reference if certificate else None,
-                               "archive_number": document.archive_number})
+        document = _openable(ctx, session, document_id, user)
         stored = get_version(document, version)
         chunks = ctx.store.iter_chunks(stored.object_key, version_id=stored.object_version)
         first = next(chunks, b"")  # fail here (404/503), before the 200 is sent
@@ -106,14 +102,35 @@ def content(document_id: str, ctx: ContainerDep, user: Reader,
     })
 
 
+@router.get("/{document_id}/download-url")
+def download_url(document_id: str, ctx: ContainerDep, user: Reader,
+                 version: VersionNumber = None) -> dict:
+    """A time-limited URL (DANGAN_S3_PRESIGN_SECONDS) from which the client
+    downloads the bytes straight from the object store, sparing the API the
+    transfer; recorded as a download. A store clients cannot reach (the local
+    directory) answers 501: use /content."""
+    presigner = ctx.store.presigner()
+    if presigner is None:
+        raise Unsupported("this archive's object store gives no direct download URLs; "
+                          "use /content?download=true", code="direct_download_unavailable")
+    with ctx.transaction() as session:
+        document = _openable(ctx, session, document_id, user)
+        stored = get_version(document, version)
+        seconds = ctx.settings.s3_presign_seconds
+        url = presigner.presign_get(stored.object_key, version_id=stored.object_version,
+                                    filename=stored.original_filename, expires=seconds)
+        audit.record(session, actor=user.username, action="document.download",
+                     target=f"document:{document_id}",
+                     details={"version": stored.number, "direct": True})
+    return {"url": url, "expires_in": seconds, "version": stored.number, "sha256": stored.sha256}
+
+
 @router.get("/{document_id}/preview")
 def preview(document_id: str, ctx: ContainerDep, user: Reader,
             version: VersionNumber = None) -> StreamingResponse:
     """A JPEG of page 1, made by the extraction job (404 until then)."""
     with ctx.uow() as uow:
-        document = _readable(ctx, uow.session, document_id, user)
-        if document.status == "destroyed":
-            raise Gone(f"{document.archive_number} was destroyed")
+        document = _openable(ctx, uow.session, document_id, user)
         stored = get_version(document, version)
         if not stored.preview_key:
             raise NotFound("no preview yet: extraction has not finished", code="preview_not_ready")
@@ -149,6 +166,18 @@ def _readable(ctx: Container, session: Session, document_id: str, user: Principa
             raise PermissionDenied("an ID copy of a closed customer is open to archivists only",
                                    code="restricted")
         raise PermissionDenied("this document is beyond your clearance", code="beyond_clearance")
+    return document
+
+
+def _openable(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
+    """A readable document whose bytes still exist; a destroyed one answers 410
+    with its certificate's reference."""
+    document = _readable(ctx, session, document_id, user)
+    if document.status == DocumentStatus.DESTROYED:
+        certificate = certificate_of(session, document_id)
+        raise Gone(f"{document.archive_number} was destroyed",
+                   detail={"certificate": certificate.reference if certificate else None,
+                           "archive_number": document.archive_number})
     return document
 
 
