@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -48,3 +49,10 @@ def _s3_extras(ctx: Container) -> tuple:
     markers = store.client.list_object_versions(Bucket=store.bucket).get("DeleteMarkers", [])
     uploads = store.client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", [])
     return tuple(m["Key"] for m in markers) + tuple(u["Key"] for u in uploads)
+
+
+def refused_cleanly(response: httpx.Response, container: Container, before: Holdings) -> None:
+    """A refusal is a 4xx with the JSON error body, and nothing is left behind."""
+    assert 400 <= response.status_code < 500, response.text
+    assert set(response.json()["error"]) == {"code", "message", "detail"}
+    assert holdings(container) == before
