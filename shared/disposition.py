@@ -15,7 +15,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from shared import audit
-from shared.bootstrap import Container
 from shared.db.models import (
     DestructionCertificate,
     DestructionItem,
@@ -24,7 +23,7 @@ from shared.db.models import (
     PageText,
     User,
 )
-from shared.db.session import rowcount
+from shared.db.session import Database, rowcount
 from shared.domain.disposition import (
     OPEN_STATES,
     Appraisal,
@@ -282,47 +281,48 @@ def finish_execution(session: Session, *, list_id: int, token: str) -> Destructi
     return found
 
 
-def execute(ctx: Container, *, list_id: int, actor: str, supervisor: str) -> list[str]:
+def execute(*, database: Database, store: BlobStore, today: date, list_id: int, actor: str,
+            supervisor: str) -> list[str]:
     """Destroy every item appraised 'destroy'; the ids of the destroyed documents.
     The list is claimed first, so a second execution meanwhile is refused. Bytes
     go first, then the records, item by item: an interruption is resumed by
     running the execution again (at once after an error, once the claim is
     stale after a crash)."""
     token = uuid.uuid4().hex
-    with ctx.transaction() as session:
+    with database.transaction() as session:
         item_ids = start_execution(session, list_id=list_id, actor=actor, supervisor=supervisor,
-                                   token=token, today=ctx.today())
+                                   token=token, today=today)
     try:
-        destroyed = [_destroy_item(ctx, list_id=list_id, item_id=item_id, token=token)
-                     for item_id in item_ids]
-        with ctx.transaction() as session:
+        destroyed = [_destroy_item(database, store, list_id=list_id, item_id=item_id, token=token,
+                                   year=today.year) for item_id in item_ids]
+        with database.transaction() as session:
             finish_execution(session, list_id=list_id, token=token)
     except BaseException:
-        _release_after_failure(ctx, list_id=list_id, token=token)
+        _release_after_failure(database, list_id=list_id, token=token)
         raise
     return destroyed
 
 
-def _destroy_item(ctx: Container, *, list_id: int, item_id: int, token: str) -> str:
-    store: BlobStore = ctx.store
-    with ctx.uow() as uow:
+def _destroy_item(database: Database, store: BlobStore, *, list_id: int, item_id: int, token: str,
+                  year: int) -> str:
+    with database.uow() as uow:
         item = _item(uow.session, item_id)
         keys, document_id = objects_of(item.document), item.document_id
     for key in keys:
         store.destroy(key)
-    with ctx.transaction() as session:
+    with database.transaction() as session:
         _renew(session, list_id=list_id, token=token)
-        reference = f"XH-{ctx.today().year}-{list_id:05d}-{item_id:06d}"
+        reference = f"XH-{year}-{list_id:05d}-{item_id:06d}"
         record_destruction(session, item_id=item_id, reference=reference)
     return document_id
 
 
-def _release_after_failure(ctx: Container, *, list_id: int, token: str) -> None:
+def _release_after_failure(database: Database, *, list_id: int, token: str) -> None:
     """Free the claim so that the same people may resume at once. The failure
     being raised is what matters: when the release fails too (the database is
     down), the claim goes stale by itself."""
     try:
-        with ctx.transaction() as session:
+        with database.transaction() as session:
             _renew(session, list_id=list_id, token=token, release=True)
     except (DanganError, SQLAlchemyError):
         log.warning("the claim on destruction list %s is left to go stale", list_id)

@@ -106,7 +106,8 @@ def execute(state: State, list_id: int, supervisor: str, actor: str) -> None:
     ctx = state.container
     with ctx.uow() as uow:
         username = _user(uow.session, actor).username
-    destroyed = disposition.execute(ctx, list_id=list_id, actor=username, supervisor=supervisor)
+    destroyed = disposition.execute(database=ctx.database, store=ctx.store, today=ctx.today(),
+                                    list_id=list_id, actor=username, supervisor=supervisor)
     emit(state, {"list": list_id, "destroyed": destroyed},
          lambda d: f"destroyed {len(d['destroyed'])} documents of list {d['list']}")
 

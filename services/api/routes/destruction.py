@@ -1,6 +1,8 @@
 """Destruction lists (销毁清册): appraise, approve, execute, certificates."""
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -63,8 +65,9 @@ def approve(list_id: RowId, ctx: ContainerDep, user: Approver) -> dict:
 @router.post("/{list_id}/execute")
 async def execute(list_id: RowId, body: ExecuteIn, request: Request, ctx: ContainerDep,
                   user: RetentionManager) -> dict:
-    destroyed = await run_in_threadpool(disposition.execute, ctx, list_id=list_id,
-                                        actor=user.username, supervisor=body.supervisor)
+    destroyed = await run_in_threadpool(
+        partial(disposition.execute, database=ctx.database, store=ctx.store, today=ctx.today(),
+                list_id=list_id, actor=user.username, supervisor=body.supervisor))
     # the index jobs are queued too; removing now keeps search honest at once
     await run_in_threadpool(request.app.state.index.delete, destroyed)
     with ctx.uow() as uow:
