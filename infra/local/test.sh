@@ -25,7 +25,7 @@ export DANGAN_TEST_S3_ENDPOINT=${DANGAN_TEST_S3_ENDPOINT:-$("$here/s3.sh" url)}
 
 # the suite runs in parallel processes (pytest-xdist), one file per process at a time so
 # that module fixtures are built once; DANGAN_TEST_PROCESSES=1 runs it in this process
-processes=${DANGAN_TEST_PROCESSES:-3}
+processes=${DANGAN_TEST_PROCESSES:-4}
 if [[ $processes -gt 1 ]]; then
   .venv/bin/python -m pytest -n "$processes" --dist loadfile "$@"
 else
