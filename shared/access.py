@@ -16,6 +16,7 @@ from shared.domain.access import (
     AccessScope,
     RequestStatus,
     check_may_decide,
+    check_until,
     is_restricted,
     most_sensitive,
     scope_of,
@@ -25,11 +26,11 @@ from shared.domain.model import DocumentStatus
 
 
 def request_access(session: Session, *, requester: str, purpose: str, until: date, today: date,
-                   documents: list[str] | None = None, customer: str | None = None) -> AccessRequest:
+                   longest_days: int, documents: list[str] | None = None,
+                   customer: str | None = None) -> AccessRequest:
     if not purpose.strip():
         raise InvalidInput("a request states its purpose (用途)", code="purpose_required")
-    if until < today:
-        raise InvalidInput("the end date (归还日期) has passed", code="invalid_until")
+    check_until(until, today=today, longest_days=longest_days)
     if bool(documents) == bool(customer):
         raise InvalidInput("request either documents or one customer's file", code="invalid_scope")
     request = AccessRequest(requester=requester, purpose=purpose.strip(), until=until,
@@ -51,38 +52,55 @@ def request_access(session: Session, *, requester: str, purpose: str, until: dat
 
 
 def scope(session: Session, request: AccessRequest) -> list[Document]:
-    if request.customer_id is not None:
-        return list(session.scalars(select(Document).where(
-            Document.customer_id == request.customer_id, Document.status != DocumentStatus.DESTROYED)))
+    """The documents a request reaches: while a customer-wide request is pending,
+    the customer's file as it is now; once decided, the documents fixed at
+    approval — a document added later needs a request of its own."""
+    if request.customer_id is not None and request.status == RequestStatus.PENDING:
+        return _customer_file(session, request.customer_id)
     return list(session.scalars(select(Document).join(
         AccessRequestDocument, AccessRequestDocument.document_id == Document.id).where(
         AccessRequestDocument.request_id == request.id)))
 
 
-def _pending(session: Session, request_id: int, actor: str, role: str) -> tuple[AccessRequest, int]:
+def _customer_file(session: Session, customer_id: int) -> list[Document]:
+    return list(session.scalars(select(Document).where(
+        Document.customer_id == customer_id, Document.status != DocumentStatus.DESTROYED)
+        .order_by(Document.id)))
+
+
+def _pending(session: Session, request_id: int, actor: str, role: str, clearance: int
+             ) -> tuple[AccessRequest, list[Document], int]:
     request = session.get(AccessRequest, request_id)
     if request is None:
         raise NotFound(f"access request {request_id} not found", code="access_request_not_found")
-    level = most_sensitive(d.secrecy for d in scope(session, request))
+    documents = scope(session, request)
+    level = most_sensitive(d.secrecy for d in documents)
     check_may_decide(request_id=request_id, status=request.status, requester=request.requester,
-                     actor=actor, role=role, level=level)
-    return request, level
+                     actor=actor, role=role, clearance=clearance, level=level)
+    return request, documents, level
 
 
-def approve(session: Session, *, request_id: int, actor: str, role: str) -> AccessRequest:
-    request, level = _pending(session, request_id, actor, role)
+def approve(session: Session, *, request_id: int, actor: str, role: str, clearance: int
+            ) -> AccessRequest:
+    """Grant the request: its documents are fixed now, those the approver judged."""
+    request, documents, level = _pending(session, request_id, actor, role, clearance)
+    if request.customer_id is not None:  # resolve the customer's file as it is today
+        session.add_all(AccessRequestDocument(request_id=request.id, document_id=d.id)
+                        for d in documents)
     request.status, request.decided_by = RequestStatus.APPROVED, actor
     request.decided_at = datetime.now(UTC)
     audit.record(session, actor=actor, action="access.approve", target=f"access:{request_id}",
                  details={"requester": request.requester, "level": level,
-                          "until": request.until.isoformat()})
+                          "until": request.until.isoformat(),
+                          "documents": [d.id for d in documents]})
     return request
 
 
-def refuse(session: Session, *, request_id: int, actor: str, role: str, reason: str) -> AccessRequest:
+def refuse(session: Session, *, request_id: int, actor: str, role: str, clearance: int,
+           reason: str) -> AccessRequest:
     if not reason.strip():
         raise InvalidInput("a refusal gives its reason", code="reason_required")
-    request, _ = _pending(session, request_id, actor, role)
+    request, _, _ = _pending(session, request_id, actor, role, clearance)
     request.status, request.decided_by, request.refusal_reason = (
         RequestStatus.REFUSED, actor, reason.strip())
     request.decided_at = datetime.now(UTC)

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
                                     description="an OCR page taking longer is abandoned, failing its job")
     workers: int = Field(default=1, ge=0, le=64, description="extraction threads inside `dangan serve`")
     job_lease_seconds: int = Field(default=300, ge=5)
+    # the longest a borrowing grant (借阅) may run, from the day it is asked for
+    access_longest_days: int = Field(default=365, ge=1, le=3660)
     shutdown_seconds: float = Field(default=20, ge=0, description=(
         "on SIGTERM/SIGINT, how long a running job may take to end before it is released"))
     sweep_at: str = Field(default="02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",

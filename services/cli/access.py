@@ -40,6 +40,7 @@ def request(state: State, documents: tuple[str, ...], customer: str | None, purp
     with state.container.transaction() as session:
         found = service.request_access(session, requester=acting(session, actor, Action.ACCESS_REQUEST),
                                        purpose=purpose, until=until.date(), today=state.container.today(),
+                                       longest_days=state.container.settings.access_longest_days,
                                        documents=list(documents), customer=customer)
         data = request_out(session, found)
     emit(state, data, _line)
@@ -48,12 +49,15 @@ def request(state: State, documents: tuple[str, ...], customer: str | None, purp
 def _decide(state: State, request_id: int, actor: str, reason: str | None) -> None:
     with state.container.transaction() as session:
         username = acting(session, actor, Action.ACCESS_APPROVE)
-        role = session.scalar(select(User.role).where(User.username == username)) or ""
+        user = session.scalar(select(User).where(User.username == username))
+        # the local operator approves nothing: it has no role in the authority table
+        role, clearance = (user.role, user.clearance) if user is not None else ("", 3)
         if reason is None:
-            found = service.approve(session, request_id=request_id, actor=username, role=role)
+            found = service.approve(session, request_id=request_id, actor=username, role=role,
+                                    clearance=clearance)
         else:
             found = service.refuse(session, request_id=request_id, actor=username, role=role,
-                                   reason=reason)
+                                   clearance=clearance, reason=reason)
         data = request_out(session, found)
     emit(state, data, _line)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 from shared.domain.authority import approver_for, may_approve
-from shared.domain.errors import Conflict, PermissionDenied
+from shared.domain.errors import Conflict, InvalidInput, PermissionDenied
 from shared.domain.model import CustomerStatus, DocumentStatus, Role
 from shared.domain.permissions import may_see
 
@@ -75,13 +76,32 @@ def most_sensitive(levels: Iterable[int]) -> int:
 
 
 def check_may_decide(*, request_id: int, status: str, requester: str, actor: str, role: str,
-                     level: int) -> None:
+                     clearance: int, level: int) -> None:
     """Separation of duty: a pending request, decided by someone other than its
-    requester whose role covers ``level`` (shared.domain.authority)."""
+    requester who may see every document it reaches (clearance ``level`` or
+    better) and whose role covers ``level`` (shared.domain.authority). A refusal
+    for clearance states no level: the level of what the approver may not see
+    is itself withheld."""
     if status != RequestStatus.PENDING:
         raise Conflict(f"access request {request_id} was already {status}", code="decided")
     if actor == requester:
         raise PermissionDenied("nobody decides their own request", code="approver_is_requester")
+    if not may_see(clearance, level):
+        raise PermissionDenied("this request reaches documents beyond your clearance; "
+                               "an approver with the clearance for them decides it",
+                               code="insufficient_clearance")
     if not may_approve(role, level):
         raise PermissionDenied(f"a request reaching secrecy level {level} needs a {approver_for(level)}",
                                code="insufficient_authority", detail={"level": level, "role": role})
+
+
+def check_until(until: date, *, today: date, longest_days: int) -> None:
+    """归还日期: a grant ends no earlier than today and no later than
+    ``longest_days`` from today (DANGAN_ACCESS_LONGEST_DAYS)."""
+    if until < today:
+        raise InvalidInput("the end date (归还日期) has passed", code="invalid_until")
+    latest = today + timedelta(days=longest_days)
+    if until > latest:
+        raise InvalidInput(f"a grant lasts at most {longest_days} days: the end date (归还日期) "
+                           f"is {latest.isoformat()} at the latest", code="invalid_until",
+                           detail={"latest": latest.isoformat()})

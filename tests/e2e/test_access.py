@@ -15,7 +15,7 @@ from tests.conftest import drain, team
 
 PEOPLE = {"arch": ("archivist", 1), "staff3": ("staff", 3), "staff2": ("staff", 2),
           "staff1": ("staff", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
-          "gm": ("general_manager", 1), "audit": ("auditor", 1)}
+          "gm": ("general_manager", 1), "gm3": ("general_manager", 3), "audit": ("auditor", 1)}
 TODAY = date(2026, 6, 1)
 
 
@@ -167,3 +167,51 @@ def test_resident_id_numbers_are_masked_for_clearance_three(
     full = " ".join(people["staff1"].get("/api/v1/search", params={"q": "担保人"}).json()
                     ["hits"][0]["highlights"])
     assert "11010519491231002X" in full
+
+
+def test_a_document_archived_after_approval_is_not_lent(
+        people: dict, levels: dict, container: Container, index: SearchIndex, tmp_path: Path) -> None:
+    staff = people["staff3"]
+    asked = staff.post("/api/v1/access-requests", json={"customer": "C001", "purpose": "审计",
+                                                        "until": "2026-06-30"}).json()
+    approved = people["gm"].post(f"/api/v1/access-requests/{asked['id']}/approve").json()
+    lent = sorted(d["id"] for d in levels.values())
+    assert sorted(approved["documents"]) == lent  # fixed at approval
+    later = upload(people, tmp_path, 9, "后来词 共同词", secrecy="1")
+    drain(container, index)
+    assert staff.get(f"/api/v1/documents/{later['id']}").status_code == 404
+    assert staff.get(f"/api/v1/documents/{later['id']}/content").status_code != 200
+    assert hits(staff, "后来词") == []
+    assert sorted(hits(staff, "共同词")) == lent
+    assert later["id"] not in {d["id"] for d in staff.get("/api/v1/documents").json()["items"]}
+    again = staff.get("/api/v1/access-requests").json()["items"][0]
+    assert sorted(again["documents"]) == lent
+
+
+def test_an_approver_without_the_clearance_is_refused_without_naming_the_level(
+        people: dict, levels: dict) -> None:
+    asked = people["staff3"].post("/api/v1/access-requests", json={
+        "documents": [levels[1]["id"]], "purpose": "查阅", "until": "2026-06-30"}).json()
+    url = f"/api/v1/access-requests/{asked['id']}"
+    refused = people["gm3"].post(f"{url}/approve")
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert error["code"] == "insufficient_clearance" and error["detail"] is None
+    assert "1" not in error["message"] and "level" not in error["message"]
+    assert people["gm3"].post(f"{url}/refuse", json={"reason": "不清楚"}).status_code == 403
+    assert people["gm"].post(f"{url}/approve").json()["status"] == "approved"
+
+
+def test_an_end_date_past_the_longest_grant_is_refused(people: dict, levels: dict) -> None:
+    staff = people["staff3"]
+
+    def ask(until: date) -> httpx.Response:
+        return staff.post("/api/v1/access-requests", json={
+            "documents": [levels[2]["id"]], "purpose": "长期借阅", "until": until.isoformat()})
+
+    too_long = ask(TODAY + timedelta(days=366))
+    assert too_long.status_code == 422, too_long.text
+    assert too_long.json()["error"]["code"] == "invalid_until"
+    assert too_long.json()["error"]["detail"] == {"latest": (TODAY + timedelta(days=365)).isoformat()}
+    assert ask(date(9999, 12, 31)).status_code == 422
+    assert ask(TODAY + timedelta(days=365)).status_code == 201

@@ -26,8 +26,10 @@ def test_access_requests_listing_is_newest_first_by_requester_and_status(
     with container.transaction() as session:
         create_customer(session, code="C1", name="鹭洲贸易", kind="company", grade="B", actor="t")
         ids = [access.request_access(session, requester=who, purpose="核对", until=today,
-                                     today=today, customer="C1").id for who in ("ann", "bob", "ann")]
-        access.refuse(session, request_id=ids[2], actor="boss", role="general_manager", reason="不需要")
+                                     today=today, longest_days=30, customer="C1").id
+               for who in ("ann", "bob", "ann")]
+        access.refuse(session, request_id=ids[2], actor="boss", role="general_manager", clearance=1,
+                      reason="不需要")
     with container.uow() as uow:
         listed = access.list_requests
         assert [r.id for r in listed(uow.session)] == ids[::-1]

@@ -1,17 +1,20 @@
 """Who may see and open a document (shared.domain.access): the rules as tables."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from shared.domain.access import (
     AccessScope,
     RequestStatus,
     check_may_decide,
+    check_until,
     is_restricted,
     most_sensitive,
     scope_of,
 )
-from shared.domain.errors import Conflict, PermissionDenied
+from shared.domain.errors import Conflict, InvalidInput, PermissionDenied
 
 ROLES = ("clerk", "staff", "archivist", "department_manager", "division_leader", "general_manager",
          "auditor", "admin")
@@ -103,7 +106,7 @@ def test_the_most_sensitive_level_decides_who_approves() -> None:
 def test_an_approver_needs_the_authority_for_the_level(role: str, level: int, allowed: bool) -> None:
     def decide() -> None:
         check_may_decide(request_id=7, status="pending", requester="staff3", actor="boss",
-                         role=role, level=level)
+                         role=role, clearance=1, level=level)
 
     if allowed:
         decide()
@@ -116,7 +119,7 @@ def test_an_approver_needs_the_authority_for_the_level(role: str, level: int, al
 def test_nobody_decides_their_own_request() -> None:
     with pytest.raises(PermissionDenied) as refused:
         check_may_decide(request_id=7, status="pending", requester="gm", actor="gm",
-                         role="general_manager", level=3)
+                         role="general_manager", clearance=1, level=3)
     assert refused.value.code == "approver_is_requester"
 
 
@@ -124,5 +127,41 @@ def test_nobody_decides_their_own_request() -> None:
 def test_a_decided_request_is_not_decided_again(status: str) -> None:
     with pytest.raises(Conflict) as again:
         check_may_decide(request_id=7, status=status, requester="staff3", actor="gm",
-                         role="general_manager", level=1)
+                         role="general_manager", clearance=1, level=1)
     assert again.value.code == "decided"
+
+
+@pytest.mark.parametrize(("clearance", "level", "code"), [
+    (1, 1, None), (2, 2, None), (1, 3, None),
+    (3, 1, "insufficient_clearance"), (2, 1, "insufficient_clearance"),
+    (3, 2, "insufficient_clearance"),
+])
+def test_an_approver_needs_the_clearance_for_the_level(clearance: int, level: int,
+                                                       code: str | None) -> None:
+    def decide() -> None:
+        check_may_decide(request_id=7, status="pending", requester="staff3", actor="gm",
+                         role="general_manager", clearance=clearance, level=level)
+
+    if code is None:
+        decide()
+        return
+    with pytest.raises(PermissionDenied) as refused:
+        decide()
+    assert refused.value.code == code
+    assert refused.value.detail is None and str(level) not in refused.value.message
+
+
+@pytest.mark.parametrize(("until", "refused"), [
+    (date(2026, 5, 31), True),  # the day before today
+    (date(2026, 6, 1), False),  # today
+    (date(2027, 6, 1), False),  # the longest: 365 days on
+    (date(2027, 6, 2), True),
+    (date(9999, 12, 31), True),
+])
+def test_a_grant_ends_between_today_and_the_longest_grant(until: date, refused: bool) -> None:
+    if refused:
+        with pytest.raises(InvalidInput) as error:
+            check_until(until, today=date(2026, 6, 1), longest_days=365)
+        assert error.value.code == "invalid_until"
+    else:
+        check_until(until, today=date(2026, 6, 1), longest_days=365)

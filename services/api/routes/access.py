@@ -31,6 +31,7 @@ def create(body: RequestIn, ctx: ContainerDep, user: AccessRequester) -> dict:
     with ctx.transaction() as session:
         request = access.request_access(session, requester=user.username, purpose=body.purpose,
                                         until=body.until, today=ctx.today(),
+                                        longest_days=ctx.settings.access_longest_days,
                                         documents=body.documents, customer=body.customer)
         return request_out(session, request)
 
@@ -47,7 +48,8 @@ def list_(ctx: ContainerDep, user: AccessRequester, status: str | None = None) -
 @router.post("/{request_id}/approve")
 def approve(request_id: RowId, ctx: ContainerDep, user: AccessApprover) -> dict:
     with ctx.transaction() as session:
-        request = access.approve(session, request_id=request_id, actor=user.username, role=user.role)
+        request = access.approve(session, request_id=request_id, actor=user.username, role=user.role,
+                                 clearance=user.clearance)
         return request_out(session, request)
 
 
@@ -55,5 +57,5 @@ def approve(request_id: RowId, ctx: ContainerDep, user: AccessApprover) -> dict:
 def refuse(request_id: RowId, body: RefuseIn, ctx: ContainerDep, user: AccessApprover) -> dict:
     with ctx.transaction() as session:
         request = access.refuse(session, request_id=request_id, actor=user.username, role=user.role,
-                                reason=body.reason)
+                                clearance=user.clearance, reason=body.reason)
         return request_out(session, request)
