@@ -8,12 +8,15 @@ import csv
 import io
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
 
+from shared import access
 from shared.bootstrap import Container
+from shared.domain.access import AccessScope
 from shared.domain.errors import (
     DanganError,
     DatabaseUnavailable,
@@ -30,14 +33,17 @@ COLUMNS = ("path", *(column for spec in UPLOAD_FIELDS for column in spec.columns
 REQUIRED = {"path", *(spec.name for spec in UPLOAD_FIELDS if spec.required)}
 
 
-def clearance_of(session: Session, actor: str) -> int | None:
-    """The acting user's clearance; None for the local operator."""
+def viewer_of(session: Session, actor: str, today: date) -> AccessScope | None:
+    """The acting user's AccessScope; None for the local operator."""
     from sqlalchemy import select
 
     from shared.db.models import User
 
-    return None if actor == "cli" else session.scalar(
-        select(User.clearance).where(User.username == actor))
+    user = None if actor == "cli" else session.scalar(select(User).where(User.username == actor))
+    if user is None:
+        return None
+    return access.scope_for(session, username=user.username, role=user.role,
+                            clearance=user.clearance, today=today)
 
 
 @dataclass
@@ -68,12 +74,12 @@ def ingest(state: State, folder: Path, manifest: Path, actor: str | None, progre
     ctx = state.container
     with ctx.uow() as uow:
         actor = acting(uow.session, actor, Action.DOCUMENT_UPLOAD)
-        clearance = clearance_of(uow.session, actor)
+        viewer = viewer_of(uow.session, actor, ctx.today())
     summary = Summary()
     bar = Progress(len(rows), label="archiving",
                    enabled=sys.stderr.isatty() if progress is None else progress)
     for line, row in rows:
-        _ingest_row(ctx, folder, line, row, actor, clearance, summary)
+        _ingest_row(ctx, folder, line, row, actor, viewer, summary)
         bar.step(row.get("path", "") if isinstance(row, dict) else "")
     emit(state, summary.as_dict(), _human)
     if summary.refused:
@@ -128,7 +134,7 @@ def _decode_manifest(path: Path) -> str:
 
 
 def _ingest_row(ctx: Container, folder: Path, line: int, row: dict[str, str] | str, actor: str,
-                clearance: int | None, summary: Summary) -> None:
+                viewer: AccessScope | None, summary: Summary) -> None:
     if isinstance(row, str):
         summary.refused.append({"line": line, "path": "", "code": "invalid_manifest", "message": row})
         return
@@ -137,7 +143,7 @@ def _ingest_row(ctx: Container, folder: Path, line: int, row: dict[str, str] | s
         source = _resolve(folder, row.get("path", ""))
         meta = _meta(row)
         upload = hash_file(source, limit=ctx.settings.max_upload_bytes)
-        document = archive_document(ctx, upload=upload, meta=meta, actor=actor, clearance=clearance)
+        document = archive_document(ctx, upload=upload, meta=meta, actor=actor, viewer=viewer)
         summary.archived.append({**where, "id": document.id, "archive_number": document.archive_number})
     except Duplicate as exc:
         summary.skipped.append({**where, "reason": "already archived", **(exc.detail or {})})

@@ -20,6 +20,7 @@ from shared.bootstrap import Container
 from shared.customers import get_customer
 from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion, PendingObject
 from shared.documents import NO_CUSTOMER, find_duplicate, get_document
+from shared.domain.access import AccessScope
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
 from shared.domain.errors import Conflict, Duplicate
 from shared.domain.keys import version_key
@@ -36,14 +37,15 @@ log = logging.getLogger(__name__)
 
 
 def archive_document(ctx: Container, *, upload: Upload, meta: NewDocument, actor: str,
-                     clearance: int | None = None) -> Document:
-    """Archive a new document; ``clearance`` is the uploader's (None: the local operator)."""
-    meta.validate(today=ctx.today(), clearance=clearance)
+                     viewer: AccessScope | None = None) -> Document:
+    """Archive a new document; ``viewer`` is the uploader's AccessScope (None:
+    the local operator, who sees everything)."""
+    meta.validate(today=ctx.today(), clearance=viewer.clearance if viewer else None)
     scope = meta.customer or NO_CUSTOMER
     with ctx.uow() as uow:  # friendly early answers before any byte is stored
         if meta.customer:
             get_customer(uow.session, meta.customer)
-        _refuse_duplicate(uow.session, scope, upload.sha256)
+        _refuse_duplicate(uow.session, scope, upload.sha256, viewer)
     inspection = inspect_file(upload.path, filename=upload.filename,
                               max_pixels=ctx.settings.max_image_pixels,
                               max_pages=ctx.settings.max_pages)
@@ -57,17 +59,18 @@ def archive_document(ctx: Container, *, upload: Upload, meta: NewDocument, actor
                               "size": upload.size, "filename": upload.filename})
         return document
 
-    return _store_then_commit(ctx, document_id, 1, upload, inspection, scope, record)
+    return _store_then_commit(ctx, document_id, 1, upload, inspection, scope, record, viewer)
 
 
-def add_version(ctx: Container, *, document_id: str, upload: Upload, actor: str) -> DocumentVersion:
+def add_version(ctx: Container, *, document_id: str, upload: Upload, actor: str,
+                viewer: AccessScope | None = None) -> DocumentVersion:
     with ctx.uow() as uow:
         document = get_document(uow.session, document_id)
         if document.status == DocumentStatus.DESTROYED:
             raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
         scope = document.customer.code if document.customer else NO_CUSTOMER
         number = (document.versions[-1].number if document.versions else 0) + 1
-        _refuse_duplicate(uow.session, scope, upload.sha256)
+        _refuse_duplicate(uow.session, scope, upload.sha256, viewer)
     inspection = inspect_file(upload.path, filename=upload.filename,
                               max_pixels=ctx.settings.max_image_pixels,
                               max_pages=ctx.settings.max_pages)
@@ -81,12 +84,13 @@ def add_version(ctx: Container, *, document_id: str, upload: Upload, actor: str)
                               "filename": upload.filename})
         return version
 
-    return _store_then_commit(ctx, document_id, number, upload, inspection, scope, record)
+    return _store_then_commit(ctx, document_id, number, upload, inspection, scope, record, viewer)
 
 
 def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Upload,
                        inspection: Inspection, scope: str,
-                       record: Callable[[Session, str, str | None], T]) -> T:
+                       record: Callable[[Session, str, str | None], T],
+                       viewer: AccessScope | None) -> T:
     key = version_key(document_id, number, upload.sha256)
     with ctx.transaction() as session:
         session.add(PendingObject(key=key, owner=process_name()))
@@ -101,7 +105,7 @@ def _store_then_commit(ctx: Container, document_id: str, number: int, upload: Up
     except IntegrityError as exc:
         _remove_object(ctx, key)
         with ctx.uow() as uow:
-            _refuse_duplicate(uow.session, scope, upload.sha256)
+            _refuse_duplicate(uow.session, scope, upload.sha256, viewer)
         raise Conflict("another upload changed this document at the same time; try again",
                        code="concurrent_change") from exc
     except BaseException:
@@ -121,13 +125,18 @@ def _remove_object(ctx: Container, key: str) -> None:
         log.exception("could not remove object %s after a failed commit", key)
 
 
-def _refuse_duplicate(session: Session, scope: str, sha256: str) -> None:
+def _refuse_duplicate(session: Session, scope: str, sha256: str, viewer: AccessScope | None) -> None:
+    """The same bytes are archived once per customer. The answer names the
+    document only to someone who may see it: otherwise it would tell its id
+    and archive number to anyone holding a copy of the file."""
     existing = find_duplicate(session, customer_scope=scope, sha256=sha256)
-    if existing is not None:
-        raise Duplicate(
-            f"these bytes are already archived as {existing.archive_number}",
-            detail={"document": existing.id, "archive_number": existing.archive_number},
-        )
+    if existing is None:
+        return
+    if viewer is None or viewer.may_see(document_id=existing.id, secrecy=existing.secrecy):
+        raise Duplicate(f"these bytes are already archived as {existing.archive_number}",
+                        detail={"document": existing.id, "archive_number": existing.archive_number})
+    raise Duplicate("these bytes are already archived for this customer, in a document "
+                    "beyond your clearance; an archivist can tell you more")
 
 
 def _insert_document(ctx: Container, session: Session, document_id: str, meta: NewDocument,

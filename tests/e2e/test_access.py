@@ -78,14 +78,14 @@ def test_a_grant_lets_exactly_its_documents_through_until_its_end(
     assert staff.get(f"/api/v1/documents/{lent['id']}/content").status_code == 200
     assert hits(staff, "机密词2") == [lent["id"]]
     assert staff.get(f"/api/v1/documents/{other['id']}").status_code == 404
-    assert staff.get(f"/api/v1/documents/{other['id']}/content").status_code == 403
+    assert staff.get(f"/api/v1/documents/{other['id']}/content").status_code == 404
     assert hits(staff, "机密词1") == []
     assert staff.get("/api/v1/documents").json()["total"] == 2
 
     container.clock = lambda: until  # the last day still counts
     assert staff.get(f"/api/v1/documents/{lent['id']}/content").status_code == 200
     container.clock = lambda: until + timedelta(days=1)
-    assert staff.get(f"/api/v1/documents/{lent['id']}/content").status_code == 403
+    assert staff.get(f"/api/v1/documents/{lent['id']}/content").status_code == 404
     assert staff.get(f"/api/v1/documents/{lent['id']}").status_code == 404
     assert hits(staff, "机密词2") == []
 
@@ -101,7 +101,7 @@ def test_a_refused_request_lets_nothing_through(people: dict, levels: dict) -> N
     done = people["gm"].post(f"{url}/refuse", json={"reason": "用途不充分"})
     assert done.json()["status"] == "refused" and done.json()["refusal_reason"] == "用途不充分"
     assert people["gm"].post(f"{url}/approve").status_code == 409
-    assert staff.get(f"/api/v1/documents/{levels[1]['id']}/content").status_code == 403
+    assert staff.get(f"/api/v1/documents/{levels[1]['id']}/content").status_code == 404
     assert hits(staff, "机密词1") == []
 
 
@@ -180,7 +180,7 @@ def test_a_document_archived_after_approval_is_not_lent(
     later = upload(people, tmp_path, 9, "后来词 共同词", secrecy="1")
     drain(container, index)
     assert staff.get(f"/api/v1/documents/{later['id']}").status_code == 404
-    assert staff.get(f"/api/v1/documents/{later['id']}/content").status_code != 200
+    assert staff.get(f"/api/v1/documents/{later['id']}/content").status_code == 404
     assert hits(staff, "后来词") == []
     assert sorted(hits(staff, "共同词")) == lent
     assert later["id"] not in {d["id"] for d in staff.get("/api/v1/documents").json()["items"]}

@@ -60,6 +60,6 @@ def test_no_url_for_a_document_beyond_the_callers_clearance(
     if isinstance(container.store, LocalDirectoryStore):
         assert answer.status_code == 501  # the same answer for every id: nothing learnt
     else:
-        assert answer.status_code == 403, answer.text
+        assert answer.status_code == 404, answer.text
     assert downloads(container, secret["id"]) == []
     reader.close()

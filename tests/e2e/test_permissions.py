@@ -79,7 +79,7 @@ def test_clearance_hides_metadata_and_refuses_content(container: Container, base
                             data={"type": "contract", "title": "绝密合同", "secrecy": "1"}).json()
     assert clerk.get(f"/api/v1/documents/{secret['id']}").status_code == 200
     assert staff.get(f"/api/v1/documents/{secret['id']}").status_code == 404
-    assert staff.get(f"/api/v1/documents/{secret['id']}/content").status_code == 403
+    assert staff.get(f"/api/v1/documents/{secret['id']}/content").status_code == 404
     assert staff.get("/api/v1/documents").json()["total"] == 0
     assert clerk.get("/api/v1/documents").json()["total"] == 1
     clerk.close()

@@ -90,8 +90,8 @@ def test_the_restriction_adds_to_clearance_for_an_archivist(people: dict, closed
     secret = closed["secret_copy"]
     assert arch3.get(f"/api/v1/documents/{secret}").status_code == 404
     refused = arch3.get(f"/api/v1/documents/{secret}/content", params={"download": True})
-    assert refused.status_code == 403 and refused.json()["error"]["code"] == "beyond_clearance"
-    assert arch3.get(f"/api/v1/documents/{secret}/preview").status_code == 403
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "document_not_found"
+    assert arch3.get(f"/api/v1/documents/{secret}/preview").status_code == 404
     total, ids = listed(arch3)
     assert total == 2 and sorted(ids) == sorted([closed["copy"], closed["contract"]])
     assert found(arch3, "复印件") == (1, [closed["copy"]])

@@ -33,9 +33,9 @@ async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> Documen
     fields, upload = await _read(request, ctx)
     try:
         meta = NewDocument.from_form(fields, file_field="file")
+        viewer = await run_in_threadpool(_viewer, ctx, user)
         document = await run_in_threadpool(archive_document, ctx, upload=upload,
-                                           meta=meta, actor=user.username,
-                                           clearance=user.clearance)
+                                           meta=meta, actor=user.username, viewer=viewer)
     finally:
         upload.discard()
     return await run_in_threadpool(_reload, ctx, document.id, user)
@@ -48,8 +48,9 @@ async def new_version(document_id: str, request: Request, ctx: ContainerDep,
     await run_in_threadpool(_reload, ctx, document_id, user)  # 404 beyond the caller's clearance
     _, upload = await _read(request, ctx)
     try:
+        viewer = await run_in_threadpool(_viewer, ctx, user)
         version = await run_in_threadpool(add_version, ctx, document_id=document_id,
-                                          upload=upload, actor=user.username)
+                                          upload=upload, actor=user.username, viewer=viewer)
     finally:
         upload.discard()
     return VersionOut.of(version)
@@ -143,6 +144,11 @@ def _reload(ctx: Container, document_id: str, user: Principal) -> DocumentOut:
         return DocumentOut.of(_visible(ctx, uow.session, document_id, user))
 
 
+def _viewer(ctx: Container, user: Principal) -> AccessScope:
+    with ctx.uow() as uow:
+        return _scope(ctx, uow.session, user)
+
+
 def _scope(ctx: Container, session: Session, user: Principal) -> AccessScope:
     return access.scope_for(session, username=user.username, role=user.role,
                             clearance=user.clearance, today=ctx.today())
@@ -157,7 +163,8 @@ def _visible(ctx: Container, session: Session, document_id: str, user: Principal
 
 
 def _readable(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
-    """The document whose content the caller may open, or 403."""
+    """The document whose content the caller may open; 404 as if absent when it
+    is beyond their clearance and grants, 403 when the PIPL rule withholds it."""
     document = get_document(session, document_id)
     scope = _scope(ctx, session, user)
     if not scope.may_open(document_id=document_id, secrecy=document.secrecy,
@@ -165,7 +172,8 @@ def _readable(ctx: Container, session: Session, document_id: str, user: Principa
         if scope.may_see(document_id=document_id, secrecy=document.secrecy):  # withheld by PIPL
             raise PermissionDenied("an ID copy of a closed customer is open to archivists only",
                                    code="restricted")
-        raise PermissionDenied("this document is beyond your clearance", code="beyond_clearance")
+        # beyond clearance and grants: answered exactly as a document that does not exist
+        raise NotFound(f"document {document_id} not found", code="document_not_found")
     return document
 
 
