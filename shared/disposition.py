@@ -120,13 +120,14 @@ def _decide(item: DestructionItem, appraisal: Appraisal) -> None:
     item.decision, item.years, item.reason = appraisal.decision.value, appraisal.years, appraisal.reason
 
 
-def approve(session: Session, *, list_id: int, actor: str, role: str, today: date) -> DestructionList:
+def approve(session: Session, *, list_id: int, actor: str, role: str, clearance: int,
+            today: date) -> DestructionList:
     found = get_list(session, list_id)
     if found.status != ListState.DRAFT:
         raise Conflict(f"destruction list {list_id} is {found.status}", code="list_not_draft")
     level = most_sensitive(item.document.secrecy for item in found.items)
-    refuse_approver(approver=actor, role=role, author=found.created_by, appraiser=found.appraised_by,
-                    most_sensitive_level=level)
+    refuse_approver(approver=actor, role=role, clearance=clearance, author=found.created_by,
+                    appraiser=found.appraised_by, most_sensitive_level=level)
     undecided = [i.document.archive_number for i in found.items if i.decision is None]
     if undecided:
         raise Conflict("every item needs an appraisal first", code="not_appraised",

@@ -91,7 +91,8 @@ def approve(state: State, list_id: int, actor: str) -> None:
     with state.container.transaction() as session:
         user = _user(session, actor, Action.DESTRUCTION_APPROVE)
         data = list_out(disposition.approve(session, list_id=list_id, actor=user.username,
-                                            role=user.role, today=state.container.today()))
+                                            role=user.role, clearance=user.clearance,
+                                            today=state.container.today()))
     emit(state, data, _show)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from shared.domain.authority import approver_for, may_approve
 from shared.domain.errors import InvalidInput, PermissionDenied
+from shared.domain.permissions import may_see
 
 
 class ListState(StrEnum):
@@ -61,13 +62,18 @@ def most_sensitive(levels: Iterable[int]) -> int:
     return min(levels)
 
 
-def refuse_approver(*, approver: str, role: str, author: str, appraiser: str | None,
-                    most_sensitive_level: int) -> None:
-    """审批 is by someone other than the list's author or appraiser, whose role
-    covers its most sensitive level (shared/domain/authority.py)."""
+def refuse_approver(*, approver: str, role: str, clearance: int, author: str,
+                    appraiser: str | None, most_sensitive_level: int) -> None:
+    """审批 is by someone other than the list's author or appraiser, who may see
+    every document on it and whose role covers its most sensitive level
+    (shared/domain/authority.py). A refusal for clearance names no level."""
     if approver in (author, appraiser):
         raise PermissionDenied("the author or appraiser of a list may not approve it",
                                code="approver_is_author")
+    if not may_see(clearance, most_sensitive_level):
+        raise PermissionDenied("this list holds documents beyond your clearance; an approver "
+                               "with the clearance for them decides it",
+                               code="insufficient_clearance")
     if not may_approve(role, most_sensitive_level):
         raise PermissionDenied(
             f"a list holding secrecy level {most_sensitive_level} needs a "

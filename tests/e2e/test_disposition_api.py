@@ -26,7 +26,8 @@ from tests import samples
 from tests.conftest import drain, login, team
 
 PEOPLE = {"arch": ("archivist", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
-          "gm": ("general_manager", 1), "admin": ("admin", 1), "sup": ("staff", 1)}
+          "gm": ("general_manager", 1), "gm3": ("general_manager", 3), "admin": ("admin", 1),
+          "sup": ("staff", 1)}
 
 
 @pytest.fixture
@@ -129,7 +130,7 @@ def test_the_author_may_not_approve_their_own_list(people: dict, container: Cont
     # and were the author to hold an approving role, the rule still holds
     with pytest.raises(PermissionDenied, match="author"), container.transaction() as session:
         disposition.approve(session, list_id=list_id, actor="arch", role="general_manager",
-                            today=container.today())
+                            clearance=1, today=container.today())
 
 
 def test_the_approver_needs_the_authority_for_the_most_sensitive_item(people: dict, tmp_path: Path) -> None:
@@ -151,6 +152,18 @@ def test_level_one_needs_the_general_manager(people: dict, tmp_path: Path) -> No
     url = f"/api/v1/destruction-lists/{list_id}/approve"
     assert error(people["dl"].post(url)) == (403, "insufficient_authority")
     assert people["gm"].post(url).status_code == 200
+
+
+def test_an_approver_without_the_clearance_is_refused_without_naming_the_level(
+        people: dict, tmp_path: Path) -> None:
+    top = due_document(people, tmp_path, 1, secrecy="1")
+    list_id = listed(people, top)
+    url = f"/api/v1/destruction-lists/{list_id}/approve"
+    refused = people["gm3"].post(url)  # the role covers level 1, the clearance does not
+    assert error(refused) == (403, "insufficient_clearance")
+    assert refused.json()["error"]["detail"] is None
+    assert "1" not in refused.json()["error"]["message"]
+    assert people["gm"].post(url).json()["status"] == "approved"
 
 
 def test_the_executor_may_not_supervise_nor_the_approver(people: dict, tmp_path: Path) -> None:

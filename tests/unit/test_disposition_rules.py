@@ -58,9 +58,9 @@ def test_the_most_sensitive_level_is_the_lowest_number() -> None:
 
 
 def approve(approver: str = "boss", role: str = "general_manager", author: str = "arch",
-            appraiser: str | None = "arch2", level: int = 3) -> None:
-    refuse_approver(approver=approver, role=role, author=author, appraiser=appraiser,
-                    most_sensitive_level=level)
+            appraiser: str | None = "arch2", level: int = 3, clearance: int = 1) -> None:
+    refuse_approver(approver=approver, role=role, clearance=clearance, author=author,
+                    appraiser=appraiser, most_sensitive_level=level)
 
 
 @pytest.mark.parametrize("approver, role, level", [
@@ -106,3 +106,16 @@ def test_neither_the_executor_nor_the_approver_may_supervise(supervisor: str) ->
     with pytest.raises(PermissionDenied) as refused:
         refuse_supervisor(supervisor=supervisor, executor="exec", approver="boss")
     assert refused.value.code == "supervisor_conflict"
+
+
+@pytest.mark.parametrize("clearance, level", [(3, 1), (2, 1), (3, 2)])
+def test_an_approver_needs_the_clearance_for_every_item(clearance: int, level: int) -> None:
+    with pytest.raises(PermissionDenied) as refused:
+        approve(level=level, clearance=clearance)
+    assert refused.value.code == "insufficient_clearance"
+    assert refused.value.detail is None and str(level) not in refused.value.message
+
+
+@pytest.mark.parametrize("clearance, level", [(1, 1), (1, 3), (2, 2), (3, 3)])
+def test_an_approver_with_the_clearance_is_judged_by_role(clearance: int, level: int) -> None:
+    approve(level=level, clearance=clearance)  # a general manager covers every level

@@ -59,7 +59,8 @@ def appraise(list_id: RowId, body: AppraiseIn, ctx: ContainerDep, user: Retentio
 def approve(list_id: RowId, ctx: ContainerDep, user: Approver) -> dict:
     with ctx.transaction() as session:
         return list_out(disposition.approve(session, list_id=list_id, actor=user.username,
-                                            role=user.role, today=ctx.today()))
+                                            role=user.role, clearance=user.clearance,
+                                            today=ctx.today()))
 
 
 @router.post("/{list_id}/execute")
