@@ -21,6 +21,7 @@ from shared.db.models import (
     Hold,
     Job,
 )
+from shared.domain.access import AccessScope
 from shared.domain.retention import RetentionRule
 
 PREVIEW_SIZE = 50  # the documents a dry run lists; its count covers them all
@@ -41,12 +42,17 @@ def user_out(user: Account) -> dict[str, Any]:
     return {"username": user.username, "role": user.role, "clearance": user.clearance}
 
 
-def request_out(session: Session, request: AccessRequest) -> dict[str, Any]:
-    """An access request (借阅申请) with the documents it reaches today."""
+def request_out(session: Session, request: AccessRequest, *,
+                viewer: AccessScope | None = None) -> dict[str, Any]:
+    """An access request (借阅申请) with the documents it reaches — of those,
+    only the ones ``viewer`` may see (None: the local operator, all of them):
+    a customer-wide request must not list the file's hidden documents to its
+    requester before anyone approved it."""
     return {"id": request.id, "requester": request.requester, "purpose": request.purpose,
             "until": request.until, "status": request.status,
             "customer": request.customer.code if request.customer else None,
-            "documents": [d.id for d in access.scope(session, request)],
+            "documents": [d.id for d in access.scope(session, request)
+                          if viewer is None or viewer.may_see(document_id=d.id, secrecy=d.secrecy)],
             "decided_by": request.decided_by, "decided_at": request.decided_at,
             "refusal_reason": request.refusal_reason, "created_at": request.created_at}
 

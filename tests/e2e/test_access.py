@@ -121,9 +121,14 @@ def test_a_customers_whole_file_can_be_lent(people: dict, levels: dict) -> None:
     staff = people["staff3"]
     asked = staff.post("/api/v1/access-requests", json={"customer": "C001", "purpose": "审计",
                                                         "until": "2026-06-30"}).json()
-    assert sorted(asked["documents"]) == sorted(d["id"] for d in levels.values())
+    # before approval the requester is shown only what they may already see
+    assert asked["documents"] == [levels[3]["id"]]
+    inbox = people["gm"].get("/api/v1/access-requests").json()["items"][0]
+    assert sorted(inbox["documents"]) == sorted(d["id"] for d in levels.values())
     people["gm"].post(f"/api/v1/access-requests/{asked['id']}/approve")
     assert sorted(hits(staff, "共同词")) == sorted(d["id"] for d in levels.values())
+    mine = staff.get("/api/v1/access-requests").json()["items"][0]
+    assert sorted(mine["documents"]) == sorted(d["id"] for d in levels.values())
 
 
 def test_request_approval_and_download_are_in_the_audit_trail(people: dict, levels: dict) -> None:
