@@ -24,6 +24,7 @@ from shared.db.models import (
     User,
 )
 from shared.db.session import Database, rowcount
+from shared.domain.access import AccessScope
 from shared.domain.disposition import (
     OPEN_STATES,
     Appraisal,
@@ -68,8 +69,10 @@ def _refuse_unless_due_and_free(session: Session, document: Document, *, today: 
                        detail={"document": document.id, "retain_until": document.retain_until})
 
 
-def create_list(session: Session, *, documents: list[str], actor: str,
-                today: date) -> DestructionList:
+def create_list(session: Session, *, documents: list[str], actor: str, today: date,
+                scope: AccessScope | None = None) -> DestructionList:
+    """A draft list of due documents; one beyond the author's ``scope`` (None:
+    the local operator) is answered as absent."""
     if not documents:
         raise InvalidInput("a destruction list needs at least one document", code="empty_list")
     created = DestructionList(status=ListState.DRAFT.value, created_by=actor)
@@ -77,7 +80,8 @@ def create_list(session: Session, *, documents: list[str], actor: str,
     session.flush()
     for document_id in dict.fromkeys(documents):
         document = session.get(Document, document_id)
-        if document is None:
+        if document is None or (scope is not None and not scope.may_see(
+                document_id=document_id, secrecy=document.secrecy)):
             raise NotFound(f"document {document_id} not found", code="document_not_found")
         _refuse_unless_due_and_free(session, document, today=today)
         open_items = session.scalar(select(DestructionItem.list_id).join(DestructionList).where(

@@ -105,9 +105,13 @@ def _reindex_flagged(session: Session, stamp: datetime) -> None:
          "updated_at"], flagged))
 
 
-def due_documents(session: Session, *, offset: int, limit: int) -> tuple[int, list[Document]]:
-    """What waits for appraisal (到期待鉴定); a held document is not listed."""
+def due_documents(session: Session, *, offset: int, limit: int, scope: AccessScope | None = None
+                  ) -> tuple[int, list[Document]]:
+    """What waits for appraisal (到期待鉴定), counted and listed within ``scope``
+    (None: the local operator, everything); a held document is not listed."""
     query = select(Document).where(Document.status == DocumentStatus.DUE.value, ~held())
+    if scope is not None:
+        query = query.where(visible_to(scope))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Document.retain_until, Document.archive_number)
                            .offset(offset).limit(limit)).all()

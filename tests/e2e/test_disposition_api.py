@@ -27,7 +27,7 @@ from tests.conftest import drain, login, team
 
 PEOPLE = {"arch": ("archivist", 1), "dm": ("department_manager", 1), "dl": ("division_leader", 1),
           "gm": ("general_manager", 1), "gm3": ("general_manager", 3), "admin": ("admin", 1),
-          "sup": ("staff", 1)}
+          "sup": ("staff", 1), "arch3": ("archivist", 3)}
 
 
 @pytest.fixture
@@ -164,6 +164,19 @@ def test_an_approver_without_the_clearance_is_refused_without_naming_the_level(
     assert refused.json()["error"]["detail"] is None
     assert "1" not in refused.json()["error"]["message"]
     assert people["gm"].post(url).json()["status"] == "approved"
+
+
+def test_an_archivist_neither_sees_nor_lists_a_due_document_beyond_their_clearance(
+        people: dict, tmp_path: Path) -> None:
+    ordinary = due_document(people, tmp_path, 1)
+    secret = due_document(people, tmp_path, 2, secrecy="1")
+    due = people["arch3"].get("/api/v1/retention/due").json()
+    assert (due["total"], [d["id"] for d in due["items"]]) == (1, [ordinary["id"]])
+    assert secret["id"] not in str(due) and secret["archive_number"] not in str(due)
+    assert people["arch"].get("/api/v1/retention/due").json()["total"] == 2
+    hidden = people["arch3"].post("/api/v1/destruction-lists", json={"documents": [secret["id"]]})
+    missing = people["arch3"].post("/api/v1/destruction-lists", json={"documents": ["nope"]})
+    assert error(hidden) == error(missing) == (404, "document_not_found")
 
 
 def test_the_executor_may_not_supervise_nor_the_approver(people: dict, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from shared import disposition
+from shared import access, disposition
 from shared.views import certificate_out
 from shared.views import destruction_list_out as list_out
 from services.api.deps import Approver, ContainerDep, RetentionManager, RetentionReader
@@ -38,8 +38,10 @@ class ExecuteIn(BaseModel):
 @router.post("", status_code=201)
 def create(body: ListIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
+        scope = access.scope_for(session, username=user.username, role=user.role,
+                                 clearance=user.clearance, today=ctx.today())
         return list_out(disposition.create_list(session, documents=body.documents, actor=user.username,
-                                                today=ctx.today()))
+                                                today=ctx.today(), scope=scope))
 
 
 @router.get("/{list_id}")

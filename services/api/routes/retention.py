@@ -62,7 +62,10 @@ def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
 def due(ctx: ContainerDep, user: RetentionReader, page: PageNumber = 1,
         size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     with ctx.uow() as uow:
-        total, rows = retention.due_documents(uow.session, offset=(page - 1) * size, limit=size)
+        scope = access.scope_for(uow.session, username=user.username, role=user.role,
+                                 clearance=user.clearance, today=ctx.today())
+        total, rows = retention.due_documents(uow.session, offset=(page - 1) * size, limit=size,
+                                              scope=scope)
         return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
 
 
