@@ -5,14 +5,12 @@ from datetime import datetime
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from shared import access as service
 from shared.db.models import User
-from shared.domain.access import AccessScope
 from shared.domain.permissions import Action
 from shared.views import request_out
-from services.cli.common import State, acting, emit, handles_errors, pass_state
+from services.cli.common import State, acting, emit, handles_errors, pass_state, viewer_of
 
 AS_USER = click.option("--as", "actor", envvar="DANGAN_USER", required=True, metavar="USER",
                        help="The user asking or deciding (default: $DANGAN_USER).")
@@ -45,7 +43,7 @@ def request(state: State, documents: tuple[str, ...], customer: str | None, purp
                                        purpose=purpose, until=until.date(), today=state.container.today(),
                                        longest_days=state.container.settings.access_longest_days,
                                        documents=list(documents), customer=customer)
-        data = request_out(session, found, viewer=_viewer(state, session, requester))
+        data = request_out(session, found, viewer=viewer_of(session, requester, state.container.today()))
     emit(state, data, _line)
 
 
@@ -61,17 +59,8 @@ def _decide(state: State, request_id: int, actor: str, reason: str | None) -> No
         else:
             found = service.refuse(session, request_id=request_id, actor=username, role=role,
                                    clearance=clearance, reason=reason)
-        data = request_out(session, found, viewer=_viewer(state, session, username))
+        data = request_out(session, found, viewer=viewer_of(session, username, state.container.today()))
     emit(state, data, _line)
-
-
-def _viewer(state: State, session: Session, username: str) -> AccessScope | None:
-    """What a named user may see; None for the local operator, who sees all."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        return None
-    return service.scope_for(session, username=user.username, role=user.role,
-                             clearance=user.clearance, today=state.container.today())
 
 
 @access.command("approve")

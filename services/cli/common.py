@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from shared.bootstrap import Container
 from shared.config import Settings
+from shared.domain.access import AccessScope
 from shared.domain.errors import DanganError
 from shared.domain.permissions import Action
 from services.composition import Archive, build_archive
@@ -120,6 +122,22 @@ def acting(session: Session, actor: str | None, action: Action) -> str:
     if not allows(user.role, action):
         raise PermissionDenied(f"the {user.role} role may not {action.value}", code="forbidden")
     return user.username
+
+
+def viewer_of(session: Session, username: str, today: date) -> AccessScope | None:
+    """What the user a command acts as may see; None for the local operator
+    ("cli"), who holds the database's keys and sees everything."""
+    from sqlalchemy import select
+
+    from shared import access
+    from shared.db.models import User
+
+    user = None if username == "cli" else session.scalar(
+        select(User).where(User.username == username))
+    if user is None:
+        return None
+    return access.scope_for(session, username=user.username, role=user.role,
+                            clearance=user.clearance, today=today)
 
 
 as_user = click.option("--as", "actor", envvar="DANGAN_USER", default=None, metavar="USER",

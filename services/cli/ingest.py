@@ -8,13 +8,10 @@ import csv
 import io
 import sys
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
-from shared import access
 from shared.bootstrap import Container
 from shared.domain.access import AccessScope
 from shared.domain.errors import (
@@ -25,25 +22,21 @@ from shared.domain.errors import (
     StorageUnavailable,
 )
 from shared.domain.permissions import Action
-from services.cli.common import Progress, State, acting, as_user, emit, handles_errors, pass_state
+from services.cli.common import (
+    Progress,
+    State,
+    acting,
+    as_user,
+    emit,
+    handles_errors,
+    pass_state,
+    viewer_of,
+)
 from services.ingest import UPLOAD_FIELDS, NewDocument, archive_document, hash_file
 
 # the columns are the upload's fields (and their manifest aliases), after the file's path
 COLUMNS = ("path", *(column for spec in UPLOAD_FIELDS for column in spec.columns))
 REQUIRED = {"path", *(spec.name for spec in UPLOAD_FIELDS if spec.required)}
-
-
-def viewer_of(session: Session, actor: str, today: date) -> AccessScope | None:
-    """The acting user's AccessScope; None for the local operator."""
-    from sqlalchemy import select
-
-    from shared.db.models import User
-
-    user = None if actor == "cli" else session.scalar(select(User).where(User.username == actor))
-    if user is None:
-        return None
-    return access.scope_for(session, username=user.username, role=user.role,
-                            clearance=user.clearance, today=today)
 
 
 @dataclass
