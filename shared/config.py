@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         "on SIGTERM/SIGINT, how long a running job may take to end before it is released"))
     sweep_at: str = Field(default="02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
                           description="local time of the daily retention sweep in `dangan serve`")
+    audit_anchor_seconds: int = Field(default=3600, ge=0, description=(
+        "how often `dangan serve` and `dangan worker` anchor the audit trail's head "
+        "outside the database; 0 = never (`dangan audit anchor` still does)"))
 
     retention_schedule: Path | None = Field(
         default=None, description="保管期限表 TOML; the one in the repository when unset")
@@ -63,6 +66,16 @@ class Settings(BaseSettings):
     max_render_pixels: int = Field(default=25_000_000, ge=1_000_000,
                                    description="pixel budget of one rendered PDF page (OCR, preview)")
     token_hours: int = Field(default=12, ge=1)
+    # failed logins (SPEC §4): this many for one username, or from one client
+    # address, lock it for the first delay, doubling per further failure
+    login_account_failures: int = Field(default=5, ge=1)
+    login_address_failures: int = Field(default=20, ge=1)
+    login_first_delay_seconds: float = Field(default=30, gt=0)
+    login_longest_delay_seconds: float = Field(default=900, gt=0)
+    login_hash_workers: int = Field(default=2, ge=1, le=64,
+                                    description="threads that check passwords, apart from requests")
+    login_queue: int = Field(default=8, ge=0, description=(
+        "logins that may wait for a hash worker; more are answered 429 at once"))
 
     @field_validator("s3_endpoint", "s3_bucket", "database_url", "opensearch_url", mode="before")
     @classmethod

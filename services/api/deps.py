@@ -13,6 +13,7 @@ from shared.accounts import user_for_token
 from shared.bootstrap import Container
 from shared.domain.errors import AuthenticationFailed, PermissionDenied
 from shared.domain.permissions import Action, allows
+from services.api.hashing import PasswordChecks
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -40,16 +41,35 @@ def _lookup(ctx: Container, token: str) -> Principal:
         return Principal(user.id, user.username, user.role, user.clearance)
 
 
-async def current_user(
-    ctx: ContainerDep,
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationFailed("this route needs a bearer token (POST /api/v1/auth/token)")
-    return await run_in_threadpool(_lookup, ctx, credentials.credentials)
+    return credentials.credentials
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+async def current_user(ctx: ContainerDep, token: BearerToken) -> Principal:
+    # the default threadpool: password checks have threads of their own (PasswordChecks)
+    return await run_in_threadpool(_lookup, ctx, token)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+async def password_checks(request: Request) -> PasswordChecks:
+    """The application's password-check pool, made at its first login (async:
+    on the event loop, so two first logins cannot make two)."""
+    state = request.app.state
+    if getattr(state, "password_checks", None) is None:
+        state.password_checks = PasswordChecks.of(state.container.settings)
+    return state.password_checks
+
+
+PasswordChecksDep = Annotated[PasswordChecks, Depends(password_checks)]
 
 
 def permit(action: Action) -> Callable[[Principal], Awaitable[Principal]]:

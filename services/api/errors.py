@@ -27,6 +27,7 @@ STATUS: list[tuple[type[e.DanganError], int]] = [
     (e.Conflict, 409),
     (e.AuthenticationFailed, 401),
     (e.PermissionDenied, 403),
+    (e.TooManyAttempts, 429),
     (e.StorageUnavailable, 503),
     (e.DatabaseUnavailable, 503),
     (e.SearchUnavailable, 503),
@@ -54,6 +55,8 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         if status == 503:
             headers = {"Retry-After": "5"}
+        if isinstance(exc, e.TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(error_body(exc.code, exc.message, exc.detail), status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

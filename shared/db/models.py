@@ -64,6 +64,20 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # removed users stay, so that the audit trail and requests keep their name
+    removed_at: Mapped[datetime | None]
+
+
+class LoginFailures(Base):
+    """Failed logins of one account or client address, counted for throttling:
+    in the database, so every API replica holds an attacker to the same count."""
+
+    __tablename__ = "login_failures"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)  # "user:NAME", "address:IP"
+    count: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class ApiToken(Base):

@@ -67,6 +67,17 @@ class PermissionDenied(DanganError):
     code = "forbidden"
 
 
+class TooManyAttempts(DanganError):
+    """Refused for now (failed logins, or too many logins at once); try again
+    after ``retry_after`` seconds, which ``detail`` carries."""
+
+    code = "too_many_attempts"
+
+    @property
+    def retry_after(self) -> int:
+        return int((self.detail or {}).get("retry_after", 1))
+
+
 class StorageUnavailable(DanganError):
     code = "storage_unavailable"
 
