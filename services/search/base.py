@@ -7,9 +7,24 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from shared.domain.access import AccessScope
+from shared.domain.errors import SearchUnavailable
+from services.search.highlight import snippet_source
+from services.search.id_numbers import mask_resident_ids
 from services.search.query import Clause
 
 MAX_PAGE_SIZE = 100
+# What an index holds. Bump it when the fields, the analysis or the masking
+# change: each engine records it in the index it builds and answers from no
+# index of another version until `dangan reindex` has rebuilt it.
+# 2: a masked copy of the free text, searched by readers with masked ID numbers.
+SCHEMA_VERSION = 2
+
+
+def stale_index(found: int) -> SearchUnavailable:
+    return SearchUnavailable(
+        f"the search index was built by an earlier version (index schema {found}, "
+        f"this version needs {SCHEMA_VERSION}): run `dangan reindex` to rebuild it",
+        code="reindex_needed", detail={"found": found, "needed": SCHEMA_VERSION})
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,18 @@ class IndexedDocument:
     @property
     def year(self) -> int | None:
         return self.document_date.year if self.document_date else None
+
+    @property
+    def searched(self) -> tuple[str, ...]:
+        """The free text a search looks through."""
+        return (self.title, self.archive_number, *self.tags, self.text)
+
+    @property
+    def masked(self) -> tuple[str, ...]:
+        """The same with resident ID numbers masked, for readers who see them
+        masked; title and text masked together, exactly as their snippets are."""
+        return (mask_resident_ids(snippet_source(self.title, self.text)),
+                *(mask_resident_ids(value) for value in (self.archive_number, *self.tags)))
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,11 @@ bench/search.py and the README).
 
 Terms are analysed in Python (services.search.analysis) and indexed with
 tantivy's whitespace tokenizer, so tantivy and OpenSearch see the same terms.
-The original text is stored beside them for highlights. Generations live in
-``<root>/<n>/``; ``<root>/CURRENT`` names the live one, so a rebuild switches
-atomically and readers in other processes follow."""
+The original text is stored beside them for highlights, and the terms of its
+masked copy (resident ID numbers masked) beside those, for readers who see ID
+numbers masked. Generations live in ``<root>/<n>/``; ``<root>/CURRENT`` names
+the live one, so a rebuild switches atomically and readers in other processes
+follow. Each generation records the SCHEMA_VERSION it was built with."""
 from __future__ import annotations
 
 import os
@@ -22,11 +24,20 @@ from tantivy import FieldType, Occur, Query
 from shared.domain.access import AccessScope
 from shared.domain.errors import SearchUnavailable
 from services.search.analysis import analysed
-from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
-from services.search.highlight import snippets
-from services.search.query import Clause
+from services.search.base import (
+    SCHEMA_VERSION,
+    Hit,
+    IndexedDocument,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    stale_index,
+)
+from services.search.highlight import snippet_source, snippets
+from services.search.query import Clause, masked_forms
 
 WRITER_HEAP = 128 * 1024 * 1024
+VERSION_FILE = "dangan-schema"  # in the generation's folder; tantivy leaves files it did not make
 
 
 def _schema() -> tantivy.Schema:
@@ -35,6 +46,7 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("archive_number", stored=True, tokenizer_name="raw")
     b.add_text_field("title", stored=True, tokenizer_name="raw", index_option="basic")
     b.add_text_field("terms", tokenizer_name="whitespace")
+    b.add_text_field("masked_terms", tokenizer_name="whitespace")
     b.add_bytes_field("body", stored=True, indexed=False)
     for name in ("customer", "type", "term", "status"):
         b.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
@@ -47,6 +59,18 @@ def date_key(day: date | None) -> int:
     return day.year * 10000 + day.month * 100 + day.day if day else 0
 
 
+def _version_of(folder: Path) -> int:
+    """The schema version a generation was built with (1: before it was recorded)."""
+    stamp = folder / VERSION_FILE
+    return int(stamp.read_text()) if stamp.exists() else 1
+
+
+def _create(schema: tantivy.Schema, folder: Path) -> tantivy.Index:
+    # the version is written first, so an index is never seen without it
+    (folder / VERSION_FILE).write_text(str(SCHEMA_VERSION))
+    return tantivy.Index(schema, path=str(folder))
+
+
 class EmbeddedIndex(SearchIndex):
     name = "embedded"
 
@@ -57,7 +81,7 @@ class EmbeddedIndex(SearchIndex):
         self._lock = threading.Lock()
         self._writer: tantivy.IndexWriter | None = None
         self._generation = ""
-        self._index = self._open()
+        self._index: tantivy.Index | None = self._open()
 
     # -- generations ----------------------------------------------------
     def _current(self) -> str:
@@ -72,23 +96,32 @@ class EmbeddedIndex(SearchIndex):
         tmp.write_text(generation)
         os.replace(tmp, self.root / "CURRENT")
 
-    def _open(self) -> tantivy.Index:
+    def _open(self) -> tantivy.Index | None:
+        """The live generation, or None if an earlier version built it."""
         self._generation = self._current()
-        return tantivy.Index(self.schema, path=str(self.root / self._generation))
+        folder = self.root / self._generation
+        if not tantivy.Index.exists(str(folder)):
+            return _create(self.schema, folder)
+        if _version_of(folder) != SCHEMA_VERSION:
+            return None
+        return tantivy.Index(self.schema, path=str(folder))
 
     def _fresh(self) -> tantivy.Index:
-        """The live index, reopened if another process switched generations."""
+        """The live index, reopened if another process switched generations;
+        an index of another schema version is refused until rebuilt."""
         if self._current() != self._generation:
             with self._lock:
                 self._writer = None
                 self._index = self._open()
+        if self._index is None:
+            raise stale_index(_version_of(self.root / self._generation))
         return self._index
 
     # -- writing ----------------------------------------------------------
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
         return tantivy.Document(
             id=doc.id, archive_number=doc.archive_number, title=doc.title,
-            terms=analysed(f"{doc.title}\n{doc.archive_number}\n{' '.join(doc.tags)}\n{doc.text}"),
+            terms=analysed("\n".join(doc.searched)), masked_terms=analysed("\n".join(doc.masked)),
             body=doc.text.encode("utf-8"), customer=doc.customer or "", type=doc.type,
             term=doc.term, status=doc.status, year=doc.year or 0,
             date_key=date_key(doc.document_date), secrecy=doc.secrecy,
@@ -127,7 +160,7 @@ class EmbeddedIndex(SearchIndex):
         new = str(int(old) + 1)
         shutil.rmtree(self.root / new, ignore_errors=True)
         (self.root / new).mkdir()
-        fresh = tantivy.Index(self.schema, path=str(self.root / new))
+        fresh = _create(self.schema, self.root / new)
         writer = fresh.writer(heap_size=WRITER_HEAP, num_threads=1)
         count = 0
         for doc in documents:
@@ -169,7 +202,8 @@ class EmbeddedIndex(SearchIndex):
             title=title, score=float(score) if isinstance(score, float) else 0.0,
             type=stored.get_first("type"), customer=stored.get_first("customer") or None,  # type: ignore[arg-type]
             document_date=date(key // 10000, key // 100 % 100, key % 100) if key else None,
-            highlights=snippets(f"{title}\n{body}", query.clauses, mask_ids=query.scope.mask_ids))
+            highlights=snippets(snippet_source(title, body), query.clauses,
+                                mask_ids=query.scope.mask_ids))
 
     def _facets(self, searcher: tantivy.Searcher, engine_query: Query) -> dict[str, dict[str, int]]:
         spec = {"type": {"terms": {"field": "type", "size": 50}},
@@ -187,7 +221,7 @@ class EmbeddedIndex(SearchIndex):
         parts: list[tuple[Occur, Query]] = self._access(q.scope)
         for clause in q.clauses:
             occur = Occur.MustNot if clause.exclude else Occur.Must
-            parts.append((occur, self._clause(clause)))
+            parts.append((occur, self._matching(clause, masked=q.scope.mask_ids)))
         for field_name in ("customer", "type", "term", "status"):
             value = getattr(q, field_name)
             if value:
@@ -212,10 +246,19 @@ class EmbeddedIndex(SearchIndex):
             parts.append((Occur.MustNot, Query.term_query(self.schema, "restricted", 1)))
         return parts
 
-    def _clause(self, clause: Clause) -> Query:
+    def _matching(self, clause: Clause, *, masked: bool) -> Query:
+        """A reader who sees ID numbers masked searches only the masked copy,
+        so neither hits nor scores depend on a hidden digit."""
+        if not masked:
+            return self._clause(clause, "terms")
+        forms = [self._clause(form, "masked_terms") for form in masked_forms(clause)]
+        return forms[0] if len(forms) == 1 else Query.boolean_query(
+            [(Occur.Should, form) for form in forms])
+
+    def _clause(self, clause: Clause, field_name: str) -> Query:
         if len(clause.terms) == 1:
-            return Query.term_query(self.schema, "terms", clause.terms[0])
-        return Query.phrase_query(self.schema, "terms", list(clause.terms))
+            return Query.term_query(self.schema, field_name, clause.terms[0])
+        return Query.phrase_query(self.schema, field_name, list(clause.terms))
 
     def ids(self) -> set[str]:
         index = self._fresh()
@@ -231,6 +274,7 @@ class EmbeddedIndex(SearchIndex):
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise SearchUnavailable(f"index folder {self.root} is not writable")
+        self._fresh()
 
     def close(self) -> None:
         with self._lock:

@@ -4,12 +4,12 @@ passage that made it a hit."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from html import escape
 
 from services.search.analysis import CJK_CLASS, is_cjk, normalise, tokens
-from services.search.query import Clause
+from services.search.id_numbers import mask_resident_ids
+from services.search.query import Clause, masked_forms
 
 CONTEXT = 40
 MAX_SNIPPETS = 3
@@ -67,50 +67,22 @@ def _token_spans(text: str, clauses: list[Clause]) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-# a resident ID number as people write it: ASCII or full-width digits, in one
-# run or split by spaces, hyphens or a line break, the check character X or x
-_DIGIT = "0-9\uff10-\uff19"
-_GAP = "[ \t\r\n\u00a0\u3000\\-\u2010\u2011\u2013\u2014\uff0d]{0,2}"
-_RESIDENT_ID = re.compile(
-    rf"(?<![{_DIGIT}])[{_DIGIT}](?:{_GAP}[{_DIGIT}]){{16}}{_GAP}[{_DIGIT}Xx\uff38\uff58](?![{_DIGIT}])")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def valid_resident_id(number: str) -> bool:
-    """GB 11643 check digit of an 18-character resident ID number."""
-    total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True))
-    return "10X98765432"[total % 11] == number[17].upper()
-
-
-def _characters(written: str) -> list[int]:
-    """Where the 18 characters of a written ID number are (separators left out)."""
-    return [i for i, c in enumerate(written) if unicodedata.normalize("NFKC", c).isalnum()]
-
-
-def _masked(match: re.Match[str]) -> str:
-    written = match[0]
-    where = _characters(written)
-    number = "".join(unicodedata.normalize("NFKC", written[i]) for i in where)
-    if len(number) != 18 or not valid_resident_id(number):
-        return written
-    hidden = set(where[6:14])  # the birth date and sequence: 8 characters
-    return "".join("*" if i in hidden else c for i, c in enumerate(written))
-
-
-def mask_resident_ids(text: str) -> str:
-    """110101199003071234 -> 110101********1234 in any written form (full-width
-    digits, split by spaces or hyphens), only where the check digit holds. The
-    length stays the same, so offsets found in the original still fit."""
-    return _RESIDENT_ID.sub(_masked, text)
+def snippet_source(title: str, text: str) -> str:
+    """What a hit's snippets are cut from: its title, then its text."""
+    return f"{title}\n{text}"
 
 
 def snippets(text: str, clauses: tuple[Clause, ...], *, mark: tuple[str, str] = ("<em>", "</em>"),
              mask_ids: bool = False) -> list[str]:
-    """Up to three passages around the matches, HTML-escaped, matches marked;
-    resident ID numbers masked when ``mask_ids``."""
-    found = spans(text, clauses)
+    """Up to three passages around the matches, HTML-escaped, matches marked.
+
+    With ``mask_ids`` resident ID numbers are masked first and the matches are
+    those of the query's masked forms in the masked text — what the engine
+    matched — so no mark falls on, or leaves out, a hidden digit."""
     if mask_ids:
         text = mask_resident_ids(text)
+        clauses = tuple(form for clause in clauses for form in masked_forms(clause))
+    found = spans(text, clauses)
     result: list[str] = []
     covered_to = -1
     for start, end in found:

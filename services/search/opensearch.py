@@ -8,7 +8,10 @@ normalises, as for the embedded engine), and queries are sent normalised too:
 both engines find compatibility forms by the ordinary characters. The original
 title and text stay in the source, for hits and highlights. (An index made
 before ``all`` was sent also copies the originals into it, which matches the
-same; ``dangan reindex`` makes it the current kind.)"""
+same; ``dangan reindex`` makes it the current kind.) Beside it, ``all_masked``
+holds the same text with resident ID numbers masked: readers who see them
+masked search only that field. The mapping's ``_meta`` records SCHEMA_VERSION;
+an index of another version is refused until ``dangan reindex`` replaces it."""
 from __future__ import annotations
 
 import time
@@ -23,9 +26,17 @@ from opensearchpy.exceptions import NotFoundError, OpenSearchException
 from shared.domain.access import AccessScope
 from shared.domain.errors import SearchUnavailable
 from services.search.analysis import normalise
-from services.search.base import Hit, IndexedDocument, SearchIndex, SearchQuery, SearchResult
-from services.search.highlight import snippets
-from services.search.query import Clause
+from services.search.base import (
+    SCHEMA_VERSION,
+    Hit,
+    IndexedDocument,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    stale_index,
+)
+from services.search.highlight import snippet_source, snippets
+from services.search.query import Clause, masked_forms
 
 WINDOW = 10_000  # OpenSearch's max_result_window
 ANALYSIS = {"analyzer": {"cjk_text": {
@@ -33,12 +44,14 @@ ANALYSIS = {"analyzer": {"cjk_text": {
 KEYWORDS = ("id", "archive_number", "customer", "type", "term", "status", "tags")
 MAPPINGS = {
     "dynamic": "strict",
-    "_source": {"excludes": ["all"]},  # derived from the rest; kept out of the stored source
+    "_meta": {"dangan_schema": SCHEMA_VERSION},
+    "_source": {"excludes": ["all", "all_masked"]},  # derived from the rest; kept out of the source
     "properties": {
         **{name: {"type": "keyword"} for name in KEYWORDS},
         "title": {"type": "text", "index": False},
         "text": {"type": "text", "index": False},
         "all": {"type": "text", "analyzer": "cjk_text"},
+        "all_masked": {"type": "text", "analyzer": "cjk_text"},
         "year": {"type": "integer"},
         "document_date": {"type": "date", "format": "strict_date"},
         "secrecy": {"type": "integer"},
@@ -55,6 +68,7 @@ class OpenSearchIndex(SearchIndex):
         self.client = client or OpenSearch(hosts=[url], timeout=30, max_retries=2,
                                            retry_on_timeout=True)
         self._ready = False  # set up on first use: a node that is down must not stop a start
+        self._current_version = False  # the alias's index is of SCHEMA_VERSION
 
     def _ensure(self) -> None:
         if self._ready:
@@ -69,12 +83,25 @@ class OpenSearchIndex(SearchIndex):
             self.client.indices.create(index=first, body={"aliases": {self.alias: {}}})
         self._ready = True
 
+    def _live(self) -> None:
+        """Set up, and refuse an index an earlier version built (re-checked
+        until a rebuild, possibly by another process, has replaced it)."""
+        self._ensure()
+        if self._current_version:
+            return
+        mappings = self.client.indices.get_mapping(index=self.alias)
+        found = min((int(m.get("mappings", {}).get("_meta", {}).get("dangan_schema", 1))
+                     for m in mappings.values()), default=1)
+        if found != SCHEMA_VERSION:
+            raise stale_index(found)
+        self._current_version = True
+
     # -- writing ----------------------------------------------------------
     @staticmethod
     def _source(doc: IndexedDocument) -> dict[str, Any]:
-        searched = (doc.title, doc.archive_number, *doc.tags, doc.text)
         return {"id": doc.id, "archive_number": doc.archive_number, "title": doc.title,
-                "text": doc.text, "all": [normalise(value).text for value in searched],
+                "text": doc.text, "all": [normalise(value).text for value in doc.searched],
+                "all_masked": [normalise(value).text for value in doc.masked],
                 "customer": doc.customer or "", "type": doc.type,
                 "term": doc.term, "status": doc.status, "tags": list(doc.tags),
                 "year": doc.year or 0, "secrecy": doc.secrecy, "restricted": doc.restricted,
@@ -84,13 +111,13 @@ class OpenSearchIndex(SearchIndex):
         actions = ({"_op_type": "index", "_index": self.alias, "_id": d.id, "_source": self._source(d)}
                    for d in documents)
         with _translated():
-            self._ensure()
+            self._live()
             helpers.bulk(self.client, actions, refresh="wait_for")
 
     def delete(self, ids: Iterable[str]) -> None:
         actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
         with _translated():
-            self._ensure()
+            self._live()
             helpers.bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
 
     def rebuild(self, documents: Iterable[IndexedDocument]) -> int:
@@ -109,6 +136,7 @@ class OpenSearchIndex(SearchIndex):
                 {"add": {"index": fresh, "alias": self.alias}}]})
             for name in old:
                 self.client.indices.delete(index=name)
+        self._current_version = True
         return count
 
     # -- reading ----------------------------------------------------------
@@ -119,7 +147,7 @@ class OpenSearchIndex(SearchIndex):
             "aggs": {"type": {"terms": {"field": "type", "size": 50}},
                      "year": {"terms": {"field": "year", "size": 200}}}}
         with _translated():
-            self._ensure()
+            self._live()
             if query.offset + query.size <= WINDOW:
                 response = self.client.search(index=self.alias, body={**body, "from": query.offset})
             else:
@@ -160,8 +188,9 @@ class OpenSearchIndex(SearchIndex):
         if q.date_from or q.date_to:
             span = {k: v.isoformat() for k, v in (("gte", q.date_from), ("lte", q.date_to)) if v}
             filters.append({"range": {"document_date": span}})
-        must = [_phrase(c) for c in q.clauses if not c.exclude] or [{"match_all": {}}]
-        must_not = [_phrase(c) for c in q.clauses if c.exclude] + withheld
+        masked = q.scope.mask_ids
+        must = [_matching(c, masked) for c in q.clauses if not c.exclude] or [{"match_all": {}}]
+        must_not = [_matching(c, masked) for c in q.clauses if c.exclude] + withheld
         return {"bool": {"must": must, "must_not": must_not, "filter": filters}}
 
     @staticmethod
@@ -172,12 +201,12 @@ class OpenSearchIndex(SearchIndex):
                    score=float(raw.get("_score") or 0.0), type=source["type"],
                    customer=source.get("customer") or None,
                    document_date=date.fromisoformat(day) if day else None,
-                   highlights=snippets(f"{source['title']}\n{source['text']}", query.clauses,
-                                       mask_ids=query.scope.mask_ids))
+                   highlights=snippets(snippet_source(source["title"], source["text"]),
+                                       query.clauses, mask_ids=query.scope.mask_ids))
 
     def ids(self) -> set[str]:
         with _translated():
-            self._ensure()
+            self._live()
             return {h["_id"] for h in helpers.scan(self.client, index=self.alias, _source=False,
                                                    query={"query": {"match_all": {}}})}
 
@@ -200,8 +229,17 @@ def _access(scope: AccessScope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return seen, withheld
 
 
-def _phrase(clause: Clause) -> dict[str, Any]:
-    return {"match_phrase": {"all": {"query": normalise(clause.raw).text}}}
+def _matching(clause: Clause, masked: bool) -> dict[str, Any]:
+    """A reader who sees ID numbers masked searches only ``all_masked``, so
+    neither hits nor scores depend on a hidden digit."""
+    if not masked:
+        return _phrase(clause, "all")
+    forms = [_phrase(form, "all_masked") for form in masked_forms(clause)]
+    return forms[0] if len(forms) == 1 else {"bool": {"should": forms, "minimum_should_match": 1}}
+
+
+def _phrase(clause: Clause, field: str) -> dict[str, Any]:
+    return {"match_phrase": {field: {"query": normalise(clause.raw).text}}}
 
 
 def _facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:

@@ -3,7 +3,11 @@
 Each clause becomes the index terms of its text (services.search.analysis): a
 single term is a term query, several are a phrase of adjacent terms — so an
 unquoted Chinese word longer than two characters is matched as a whole, never
-as characters scattered through a text."""
+as characters scattered through a text.
+
+A reader who sees resident ID numbers masked searches the masked copy of the
+texts with the masked forms of the clauses (``masked_forms``), so that what a
+query finds never depends on the hidden digits."""
 from __future__ import annotations
 
 import re
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 
 from shared.domain.errors import InvalidInput
 from services.search.analysis import terms
+from services.search.id_numbers import mask_resident_ids
 
 _PART = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 MAX_CLAUSES = 32
@@ -39,3 +44,15 @@ def parse(text: str) -> tuple[Clause, ...]:
         raise InvalidInput("a query needs at least one word that is not excluded",
                            code="only_exclusions")
     return tuple(clauses)
+
+
+def masked_forms(clause: Clause) -> tuple[Clause, ...]:
+    """What ``clause`` is looked for as in the masked copy of the texts, any
+    one form being a match: an ID number typed into it masked whatever its
+    digits (it then finds every number it could be), and the clause as typed,
+    which finds only what stands unmasked in the masked copy — a number whose
+    check digit fails, shown as it is."""
+    masked = mask_resident_ids(clause.raw, checked=False)
+    if masked == clause.raw:
+        return (clause,)
+    return (Clause(raw=masked, terms=tuple(terms(masked)), exclude=clause.exclude), clause)
