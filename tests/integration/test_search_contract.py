@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared.domain.access import AccessScope
+from shared.domain.access import AccessScope, scope_of
+from shared.domain.errors import SearchUnavailable
 from services.search import IndexedDocument, SearchIndex, SearchQuery, parse
-from services.search.embedded import EmbeddedIndex
+from services.search.embedded import VERSION_FILE, EmbeddedIndex
+from services.search.id_numbers import valid_resident_id
 
 OPENSEARCH_URL = os.environ.get("DANGAN_TEST_OPENSEARCH_URL")
 OPENSEARCH_MISSING = os.environ.get("DANGAN_TEST_OPENSEARCH_MISSING", "")
@@ -258,3 +260,109 @@ def test_highlights_mark_the_original_compatibility_characters(compatibility: Se
     assert f"厦门<em>{STOCK}</em>鹭洲" in highlight("株")
     # ㈱ is three characters once normalised: what follows it is still marked where it stands
     assert f"厦门{STOCK}<em>鹭洲贸易</em>" in highlight("鹭洲贸易")
+
+
+# resident ID numbers (SPEC §4): a reader who sees them masked learns nothing
+# of the hidden birth date from what a query finds
+MASKED_READER = scope_of(role="staff", clearance=3)
+TRUE_A, TRUE_B = "11010519491231002X", "350203198005151235"
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def guesses(number: str) -> list[str]:
+    """The number with other birth dates: one whose check digit still holds, one whose fails."""
+    others = [f"{number[:6]}{date(1950, 1, 1) + timedelta(days=n):%Y%m%d}{number[14:]}"
+              for n in range(3000)]
+    return [next(n for n in others if valid_resident_id(n) and n != number),
+            next(n for n in others if not valid_resident_id(n))]
+
+
+def written(number: str) -> list[str]:
+    """How people type a number into the search box."""
+    return [number, number.lower(), number.translate(FULL_WIDTH),
+            f"{number[:6]}-{number[6:10]}-{number[10:14]}-{number[14:]}",
+            f'"{number[:6]} {number[6:14]} {number[14:]}"']
+
+
+@pytest.fixture
+def id_numbers(index: SearchIndex) -> SearchIndex:
+    index.upsert([
+        doc("00031", f"担保人 张三 公民身份号码 {TRUE_A} 另见 {TRUE_A[:6]}-{TRUE_A[6:10]}-"
+                     f"{TRUE_A[10:14]}-{TRUE_A[14:]} 借款合同", title=f"担保函 {TRUE_A}"),
+        doc("00032", f"保证人 李四 身份证 {TRUE_B.translate(FULL_WIDTH)} 复印件 "
+                     f"{TRUE_B[:6]} {TRUE_B[6:14]} {TRUE_B[14:]} 账号 110105194912310021",
+            type="id_copy", day=date(2023, 6, 1)),
+        doc("00033", "普通合同 无身份证号码"),
+    ])
+    return index
+
+
+def seen(index: SearchIndex, q: str, scope: AccessScope = MASKED_READER) -> tuple[Any, ...]:
+    """Everything a query shows: total, facets, and each hit in order with its score and snippets."""
+    result = index.search(SearchQuery(scope=scope, clauses=parse(q), size=50))
+    return (result.total, result.facets,
+            [(h.id, round(h.score, 6), h.title, h.highlights) for h in result.hits])
+
+
+@pytest.mark.parametrize("number", [TRUE_A, TRUE_B])
+def test_a_masked_reader_finds_the_same_whatever_birth_date_is_guessed(
+        id_numbers: SearchIndex, number: str) -> None:
+    for typed, *wrong in zip(written(number), *map(written, guesses(number)), strict=True):
+        answer = seen(id_numbers, typed)
+        assert all(seen(id_numbers, guess) == answer for guess in wrong), typed
+        assert all(seen(id_numbers, f"合同 -{guess}") == seen(id_numbers, f"合同 -{typed}")
+                   for guess in wrong), typed
+
+
+def test_a_typed_id_number_finds_its_masked_form(id_numbers: SearchIndex) -> None:
+    assert seen(id_numbers, TRUE_A)[0] == 1 and seen(id_numbers, TRUE_A)[2][0][0] == "00031"
+    assert seen(id_numbers, guesses(TRUE_A)[1])[2][0][0] == "00031"
+    shown = " ".join(seen(id_numbers, TRUE_A)[2][0][3])
+    assert f"<em>{TRUE_A[:6]}********{TRUE_A[14:]}</em>" in shown and TRUE_A[6:14] not in shown
+
+
+def test_the_hidden_digits_alone_match_nothing_for_a_masked_reader(id_numbers: SearchIndex) -> None:
+    for hidden in (TRUE_B[6:14], f'"{TRUE_B[:6]} {TRUE_B[6:14]}"', TRUE_A[6:10], "1949"):
+        assert seen(id_numbers, hidden)[0] == 0, hidden
+    assert ids(id_numbers, TRUE_B[6:14], clearance=2) == ["00032"]
+
+
+def test_a_masked_reader_still_finds_words_and_numbers_that_are_no_id(id_numbers: SearchIndex) -> None:
+    assert [h[0] for h in seen(id_numbers, "担保人")[2]] == ["00031"]
+    assert sorted(h[0] for h in seen(id_numbers, "合同")[2]) == ["00031", "00033"]
+    assert [h[0] for h in seen(id_numbers, "110105194912310021")[2]] == ["00032"]  # check digit fails
+    assert seen(id_numbers, "保证人")[1] == {"type": {"id_copy": 1}, "year": {"2023": 1}}
+
+
+def test_readers_who_see_id_numbers_find_the_exact_number(id_numbers: SearchIndex) -> None:
+    for clearance in (1, 2):
+        assert ids(id_numbers, TRUE_A, clearance=clearance) == ["00031"]
+        assert ids(id_numbers, TRUE_B.translate(FULL_WIDTH), clearance=clearance) == ["00032"]
+        assert all(ids(id_numbers, guess, clearance=clearance) == [] for guess in guesses(TRUE_A))
+    plain = seen(id_numbers, TRUE_A, AccessScope(clearance=2))
+    assert f"<em>{TRUE_A}</em>" in " ".join(plain[2][0][3])
+
+
+def age(index: SearchIndex) -> SearchIndex:
+    """The same index as an earlier version left it: no masked copy recorded."""
+    if isinstance(index, EmbeddedIndex):
+        generation = (index.root / "CURRENT").read_text().strip()
+        (index.root / generation / VERSION_FILE).write_text("1")
+        return EmbeddedIndex(index.root)
+    from services.search.opensearch import OpenSearchIndex
+
+    assert isinstance(index, OpenSearchIndex)
+    index.client.indices.put_mapping(index=index.alias, body={"_meta": {"dangan_schema": 1}})
+    return OpenSearchIndex(OPENSEARCH_URL or "", alias=index.alias)
+
+
+def test_an_index_of_an_earlier_schema_answers_nothing_until_rebuilt(loaded: SearchIndex) -> None:
+    old = age(loaded)
+    for use in (lambda: old.search(SearchQuery(scope=MASKED_READER, clauses=parse("合同"))),
+                lambda: old.upsert(CORPUS[:1]), old.ids, old.check):
+        with pytest.raises(SearchUnavailable, match="dangan reindex") as refused:
+            use()
+        assert refused.value.code == "reindex_needed"
+    assert old.rebuild(iter(CORPUS)) == 5
+    assert ids(old, "合同", clearance=3) == ["00001"]
+    old.close()
