@@ -6,7 +6,7 @@ import pytest
 from shared.domain.errors import InvalidInput
 from services.search.analysis import terms, tokens
 from services.search.highlight import snippets
-from services.search.query import parse
+from services.search.query import Clause, masked_forms, parse
 
 
 def test_a_chinese_run_becomes_overlapping_bigrams() -> None:
@@ -109,3 +109,15 @@ def test_fast_highlight_spans_agree_with_the_tokens_of_normalised_text(query: st
     clauses = parse(query)
     assert spans(text, clauses) == _token_spans(text, list(clauses))
     assert spans(text, clauses)
+
+
+def test_an_id_number_in_a_query_has_a_masked_form_beside_the_typed_one() -> None:
+    _, clause = parse("合同 -11010519491231002X")
+    masked, typed = masked_forms(clause)
+    assert masked == Clause(raw="110105********002X", terms=("110105", "002x"), exclude=True)
+    assert typed == clause
+
+
+def test_a_query_without_an_id_number_is_searched_as_typed() -> None:
+    assert [masked_forms(c) for c in parse('合同 "lease contract" 19491231')] == [
+        (c,) for c in parse('合同 "lease contract" 19491231')]
