@@ -9,7 +9,7 @@ from datetime import date
 from shared.domain.access import AccessScope
 from shared.domain.errors import SearchUnavailable
 from services.search.highlight import snippet_source
-from services.search.id_numbers import mask_resident_ids
+from services.search.id_numbers import masked_nfkc
 from services.search.query import Clause
 
 MAX_PAGE_SIZE = 100
@@ -48,17 +48,14 @@ class IndexedDocument:
     def year(self) -> int | None:
         return self.document_date.year if self.document_date else None
 
-    @property
-    def searched(self) -> tuple[str, ...]:
-        """The free text a search looks through."""
-        return (self.title, self.archive_number, *self.tags, self.text)
-
-    @property
-    def masked(self) -> tuple[str, ...]:
-        """The same with resident ID numbers masked, for readers who see them
-        masked; title and text masked together, exactly as their snippets are."""
-        return (mask_resident_ids(snippet_source(self.title, self.text)),
-                *(mask_resident_ids(value) for value in (self.archive_number, *self.tags)))
+    def free_text(self) -> tuple[list[str], list[str]]:
+        """What a search looks through, NFKC-normalised as the analysis reads it
+        (title and text together, as their snippets are cut; archive number;
+        tags), and the same with resident ID numbers masked, for readers who
+        see them masked."""
+        pairs = [masked_nfkc(value) for value in
+                 (snippet_source(self.title, self.text), self.archive_number, *self.tags)]
+        return [plain for plain, _ in pairs], [masked for _, masked in pairs]
 
 
 @dataclass(frozen=True)

@@ -119,9 +119,11 @@ class EmbeddedIndex(SearchIndex):
 
     # -- writing ----------------------------------------------------------
     def _document(self, doc: IndexedDocument) -> tantivy.Document:
+        plain, masked = ("\n".join(values) for values in doc.free_text())
+        terms = analysed(plain)
         return tantivy.Document(
-            id=doc.id, archive_number=doc.archive_number, title=doc.title,
-            terms=analysed("\n".join(doc.searched)), masked_terms=analysed("\n".join(doc.masked)),
+            id=doc.id, archive_number=doc.archive_number, title=doc.title, terms=terms,
+            masked_terms=terms if masked == plain else analysed(masked),  # most have no ID number
             body=doc.text.encode("utf-8"), customer=doc.customer or "", type=doc.type,
             term=doc.term, status=doc.status, year=doc.year or 0,
             date_key=date_key(doc.document_date), secrecy=doc.secrecy,

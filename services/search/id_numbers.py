@@ -34,7 +34,7 @@ def mask_resident_ids(text: str, *, checked: bool = True) -> str:
     whatever its digits, since whether its check digit holds depends on the
     very digits that are hidden."""
     norm = normalise(text)
-    hidden = [i for start in _numbers(norm.text, checked) for i in start]
+    hidden = [i for where in _numbers(norm.text, checked) for i in where]
     if not hidden:
         return text
     masked = list(text)
@@ -42,6 +42,19 @@ def mask_resident_ids(text: str, *, checked: bool = True) -> str:
         for k in range(norm.original_start(i), norm.original_end(i + 1)):
             masked[k] = "*"
     return "".join(masked)
+
+
+def masked_nfkc(text: str) -> tuple[str, str]:
+    """The NFKC form of ``text``, as the index reads it, and the same with every
+    resident ID number masked: one normalisation for both."""
+    normal = normalise(text).text
+    hidden = [i for where in _numbers(normal, True) for i in where]
+    if not hidden:
+        return normal, normal
+    masked = list(normal)
+    for i in hidden:
+        masked[i] = "*"
+    return normal, "".join(masked)
 
 
 def _numbers(text: str, checked: bool) -> list[list[int]]:

@@ -99,9 +99,9 @@ class OpenSearchIndex(SearchIndex):
     # -- writing ----------------------------------------------------------
     @staticmethod
     def _source(doc: IndexedDocument) -> dict[str, Any]:
+        plain, masked = doc.free_text()
         return {"id": doc.id, "archive_number": doc.archive_number, "title": doc.title,
-                "text": doc.text, "all": [normalise(value).text for value in doc.searched],
-                "all_masked": [normalise(value).text for value in doc.masked],
+                "text": doc.text, "all": plain, "all_masked": masked,
                 "customer": doc.customer or "", "type": doc.type,
                 "term": doc.term, "status": doc.status, "tags": list(doc.tags),
                 "year": doc.year or 0, "secrecy": doc.secrecy, "restricted": doc.restricted,
