@@ -12,12 +12,13 @@ import threading
 from collections.abc import Callable
 from datetime import date, time
 
-from shared import retention
+from shared import audit_anchor, retention
+from shared.audit import Anchor
 from shared.bootstrap import Container, build
 from shared.config import Settings
 from shared.jobs import EXTRACT, INDEX
 from shared.jobs.runner import Crew, Handler, Worker
-from shared.jobs.schedule import run_daily
+from shared.jobs.schedule import run_daily, run_every
 from shared.protection import PROTECT, ProtectHandler
 from shared.storage import BlobStore
 from services.ingest.extract import ExtractHandler, ExtractionLimits
@@ -106,6 +107,25 @@ class Archive:
 
         hour, minute = map(int, self.settings.sweep_at.split(":"))
         return run_daily(time(hour, minute), task, stop, today=core.today)
+
+    def start_audit_anchoring(self, stop: threading.Event) -> threading.Thread | None:
+        """The audit trail's head anchored outside the database every
+        DANGAN_AUDIT_ANCHOR_SECONDS, when it has moved since (0: never)."""
+        core, seconds = self.core, self.settings.audit_anchor_seconds
+        if seconds == 0:
+            return None
+        log = audit_anchor.anchor_log(core.settings, core.store)
+        last: list[Anchor] = []  # one process's last anchor: an unmoved head is not anchored again
+
+        def task() -> None:
+            with core.uow() as uow:
+                written = audit_anchor.anchor(uow.session, log, unless_at=last[-1] if last else None)
+            if written is not None:
+                last[:] = [written]
+                logging.getLogger("dangan.audit").info("audit trail anchored at event %s",
+                                                       written.event_id)
+
+        return run_every(seconds, task, stop)
 
     def close(self) -> None:
         if not self._closed:

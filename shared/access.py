@@ -23,6 +23,7 @@ from shared.domain.access import (
 )
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
+from shared.domain.permissions import may_see
 
 
 def request_access(session: Session, *, requester: str, purpose: str, until: date, today: date,
@@ -132,6 +133,21 @@ def restricted(document: Document) -> bool:
     """The PIPL rule (shared.domain.access.is_restricted) for a stored document."""
     return is_restricted(type=document.type, status=document.status,
                          customer_status=document.customer.status if document.customer else None)
+
+
+def lent_by(session: Session, *, username: str, clearance: int, document: Document,
+            today: date) -> int | None:
+    """The approved request under which ``username`` reads ``document`` today
+    (the newest live one reaching it), for the reading register (查阅登记);
+    None when their clearance covers it without one."""
+    if may_see(clearance, document.secrecy):
+        return None
+    return session.scalar(
+        select(AccessRequest.id).join(AccessRequestDocument,
+                                      AccessRequestDocument.request_id == AccessRequest.id)
+        .where(AccessRequest.requester == username, AccessRequest.status == RequestStatus.APPROVED,
+               AccessRequest.until >= today, AccessRequestDocument.document_id == document.id)
+        .order_by(AccessRequest.id.desc()).limit(1))
 
 
 def list_requests(session: Session, *, status: str | None = None, requester: str | None = None,

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from shared import access, retention
-from shared.audit import ChainReport
+from shared.audit import Anchor, ChainReport
 from shared.db.models import (
     AccessRequest,
     AuditEvent,
@@ -57,9 +57,18 @@ def request_out(session: Session, request: AccessRequest, *,
             "refusal_reason": request.refusal_reason, "created_at": request.created_at}
 
 
-def event_out(event: AuditEvent) -> dict[str, Any]:
+def event_out(event: AuditEvent, *, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An audit event; ``details`` as its reader may read them (shared.audit.readable_details)."""
     return {"id": event.id, "at": event.at, "actor": event.actor, "action": event.action,
-            "target": event.target, "details": event.details, "hash": event.hash}
+            "target": event.target, "details": event.details if details is None else details,
+            "hash": event.hash}
+
+
+def anchor_out(anchor: Anchor | None) -> dict[str, Any]:
+    """An anchor of the audit trail's head; ``anchored`` false while the trail is empty."""
+    if anchor is None:
+        return {"anchored": False, "at": None, "event": None, "hash": None}
+    return {"anchored": True, "at": anchor.at, "event": anchor.event_id, "hash": anchor.hash}
 
 
 def chain_report_out(report: ChainReport) -> dict[str, Any]:

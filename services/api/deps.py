@@ -13,7 +13,7 @@ from shared.accounts import user_for_token
 from shared.bootstrap import Container
 from shared.domain.errors import AuthenticationFailed, PermissionDenied
 from shared.domain.permissions import Action, allows
-from services.api.hashing import PasswordChecks
+from services.api.hashing import LoginLane
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -53,23 +53,23 @@ BearerToken = Annotated[str, Depends(bearer_token)]
 
 
 async def current_user(ctx: ContainerDep, token: BearerToken) -> Principal:
-    # the default threadpool: password checks have threads of their own (PasswordChecks)
+    # the default threadpool: logins have threads of their own (LoginLane)
     return await run_in_threadpool(_lookup, ctx, token)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-async def password_checks(request: Request) -> PasswordChecks:
-    """The application's password-check pool, made at its first login (async:
+async def login_lane(request: Request) -> LoginLane:
+    """The application's threads for logins, made at its first login (async:
     on the event loop, so two first logins cannot make two)."""
     state = request.app.state
-    if getattr(state, "password_checks", None) is None:
-        state.password_checks = PasswordChecks.of(state.container.settings)
-    return state.password_checks
+    if getattr(state, "login_lane", None) is None:
+        state.login_lane = LoginLane.of(state.container.settings)
+    return state.login_lane
 
 
-PasswordChecksDep = Annotated[PasswordChecks, Depends(password_checks)]
+LoginLaneDep = Annotated[LoginLane, Depends(login_lane)]
 
 
 def permit(action: Action) -> Callable[[Principal], Awaitable[Principal]]:
@@ -92,6 +92,7 @@ RetentionReader = Annotated[Principal, Depends(permit(Action.RETENTION_READ))]
 RetentionManager = Annotated[Principal, Depends(permit(Action.RETENTION_MANAGE))]
 Approver = Annotated[Principal, Depends(permit(Action.DESTRUCTION_APPROVE))]
 AuditReader = Annotated[Principal, Depends(permit(Action.AUDIT_READ))]
+AuditAnchorer = Annotated[Principal, Depends(permit(Action.AUDIT_ANCHOR))]
 JobsManager = Annotated[Principal, Depends(permit(Action.JOBS_MANAGE))]
 AccessRequester = Annotated[Principal, Depends(permit(Action.ACCESS_REQUEST))]
 AccessApprover = Annotated[Principal, Depends(permit(Action.ACCESS_APPROVE))]

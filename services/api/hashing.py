@@ -1,13 +1,19 @@
-"""Password checks on a few threads of their own, apart from the threadpool
-every other request uses for its token lookup and database work: a storm of
-failed logins then waits for these threads, never the other users."""
+"""Logins on threads of their own, apart from the threadpool every other
+request uses for its token lookup and database work: a storm of failed
+logins then waits for these threads, never the other users."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import TypeVar
+
+import anyio.to_thread
+from anyio import CapacityLimiter
 
 from shared.config import Settings
 from shared.domain.errors import TooManyAttempts
@@ -15,33 +21,62 @@ from shared.domain.errors import TooManyAttempts
 T = TypeVar("T")
 
 
-class PasswordChecks:
-    """At most ``workers`` hashes at a time and ``queue`` more waiting; past
-    that a login is answered at once (429, retry shortly) instead of queueing
-    without end."""
+class LoginLane:
+    """At most ``workers`` password hashes at a time, on threads that yield the
+    CPU to requests; the logins' database steps on as many threads again; and
+    at most ``queue`` logins waiting beyond those: past that a login is answered
+    at once (429, retry shortly) instead of queueing without end."""
 
     def __init__(self, *, workers: int, queue: int) -> None:
         # the threads end once this object is collected (ThreadPoolExecutor holds it weakly)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="password-check")
+        self._hashing = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="password-check",
+                                           initializer=_yield_the_cpu)
+        self._workers = workers
+        self._database: CapacityLimiter | None = None  # made on the event loop, at first use
         self._room = workers + queue
         self._taken = 0
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, settings: Settings) -> PasswordChecks:
+    def of(cls, settings: Settings) -> LoginLane:
         return cls(workers=settings.login_hash_workers, queue=settings.login_queue)
 
-    async def run(self, work: Callable[..., T], *args: object) -> T:
+    @asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """One login's place in the lane, or 429 ``logins_busy`` when it is full."""
         with self._lock:
             if self._taken >= self._room:
                 raise TooManyAttempts("too many logins at once; try again shortly",
                                       code="logins_busy", detail={"retry_after": 1})
             self._taken += 1
-        # the place is given back when the hash ends, even if the client went away before
-        future: Future[T] = self._pool.submit(work, *args)
-        future.add_done_callback(self._release)
-        return await asyncio.wrap_future(future)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._taken -= 1
+
+    async def database(self, work: Callable[..., T], *args: object) -> T:
+        if self._database is None:
+            self._database = CapacityLimiter(self._workers)
+        return await anyio.to_thread.run_sync(work, *args, limiter=self._database)
+
+    async def hash(self, work: Callable[..., T], *args: object) -> T:
+        future: Future[T] = self._hashing.submit(work, *args)
+        try:
+            return await asyncio.wrap_future(future)
+        finally:
+            if not future.done():  # the client hung up mid-hash: the hash keeps a place till it ends
+                with self._lock:
+                    self._taken += 1
+                future.add_done_callback(self._release)
 
     def _release(self, _done: Future[T]) -> None:
         with self._lock:
             self._taken -= 1
+
+
+def _yield_the_cpu() -> None:
+    """Lower this hashing thread's CPU priority (argon2's own threads inherit
+    it): requests then get the cores first, and hashing takes what is left."""
+    if sys.platform == "linux":  # there a thread id names one thread; elsewhere the whole process
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

@@ -41,6 +41,7 @@ def worker(state: State, drain: bool, kinds: tuple[str, ...]) -> None:
         emit(state, {"jobs_run": done}, f"ran {done} jobs")
         return
     crew = archive.start_workers(extractors=1, kinds=kinds)
+    archive.start_audit_anchoring(crew.stopping)
     on_signal(crew.stop_claiming)
     try:
         crew.wait()

@@ -63,6 +63,7 @@ def serve(host: str | None, port: int | None) -> None:
     app = create_app(settings, archive=archive)
     crew = archive.start_workers(extractors=settings.workers)
     archive.start_daily_sweep(crew.stopping)
+    archive.start_audit_anchoring(crew.stopping)
     # uvicorn restores these handlers and re-raises the signal once it has
     # stopped: SIGTERM must then reach this handler, not end the process
     # before the workers are stopped below

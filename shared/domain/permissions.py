@@ -18,6 +18,7 @@ class Action(StrEnum):
     ACCESS_REQUEST = "access.request"  # ask to borrow documents beyond one's clearance
     ACCESS_APPROVE = "access.approve"
     AUDIT_READ = "audit.read"
+    AUDIT_ANCHOR = "audit.anchor"  # write the trail's head outside the database; changes no record
     REPORTS_READ = "reports.read"  # statistics (档案统计)
     JOBS_MANAGE = "jobs.manage"
     USERS_MANAGE = "users.manage"
@@ -36,8 +37,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.DEPARTMENT_MANAGER: frozenset(APPROVER),
     Role.DIVISION_LEADER: frozenset(APPROVER),
     Role.GENERAL_MANAGER: frozenset(APPROVER),
-    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.RETENTION_READ, Action.REPORTS_READ}),
-    Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.JOBS_MANAGE}),
+    Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.AUDIT_ANCHOR, Action.RETENTION_READ,
+                             Action.REPORTS_READ}),
+    Role.ADMIN: frozenset({Action.USERS_MANAGE, Action.JOBS_MANAGE, Action.AUDIT_ANCHOR}),
 }
 
 

@@ -1,5 +1,6 @@
-"""Daily work inside `dangan serve`: the retention sweep at a set time of day.
-Several replicas may all run it: the sweep is idempotent."""
+"""Timed work inside `dangan serve`: the retention sweep at a set time of day,
+the audit trail's anchor every so often. Several replicas may all run them:
+the sweep is idempotent, and one anchor more is one more witness."""
 from __future__ import annotations
 
 import logging
@@ -29,5 +30,20 @@ def run_daily(at: time, task: Callable[[date], None], stop: threading.Event, *,
                 log.exception("the daily task failed")
 
     thread = threading.Thread(target=loop, name="daily", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_every(seconds: float, task: Callable[[], None], stop: threading.Event) -> threading.Thread:
+    """``task()`` every ``seconds``, the first time one interval after the start,
+    until ``stop`` is set."""
+    def loop() -> None:
+        while not stop.wait(seconds):
+            try:
+                task()
+            except Exception:  # the next run must still happen
+                log.exception("the periodic task failed")
+
+    thread = threading.Thread(target=loop, name="periodic", daemon=True)
     thread.start()
     return thread

@@ -30,6 +30,7 @@ REQUESTS: dict[Action, list[tuple[str, str, dict]]] = {
                               ("POST", "/api/v1/destruction-lists", {"json": {}})],
     Action.DESTRUCTION_APPROVE: [("POST", "/api/v1/destruction-lists/9/approve", {})],
     Action.AUDIT_READ: [("GET", "/api/v1/audit", {}), ("GET", "/api/v1/audit/verify", {})],
+    Action.AUDIT_ANCHOR: [("POST", "/api/v1/audit/anchor", {})],
     Action.JOBS_MANAGE: [("GET", "/api/v1/jobs", {})],
     Action.REPORTS_READ: [("GET", "/api/v1/stats", {})],
     Action.ACCESS_REQUEST: [("POST", "/api/v1/access-requests", {"json": {}}),

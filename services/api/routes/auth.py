@@ -14,7 +14,7 @@ from shared.bootstrap import Container
 from shared.domain.errors import AuthenticationFailed
 from shared.domain.throttle import LoginThrottle
 from shared.views import user_out
-from services.api.deps import BearerToken, ContainerDep, CurrentUser, PasswordChecksDep
+from services.api.deps import BearerToken, ContainerDep, CurrentUser, LoginLaneDep
 from services.api.schemas import TokenOut
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -27,14 +27,15 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/token", response_model=TokenOut, responses=REFUSALS)
-async def issue_token(ctx: ContainerDep, checks: PasswordChecksDep, request: Request,
+async def issue_token(ctx: ContainerDep, lane: LoginLaneDep, request: Request,
                       form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
     attempt = LoginAttempt(username=form.username,
                            address=request.client.host if request.client else "-")
     throttle = accounts.login_throttle(ctx.settings)
-    password_hash = await run_in_threadpool(_before_hashing, ctx, attempt, throttle)
-    matched = await checks.run(accounts.password_matches, password_hash, form.password)
-    token = await run_in_threadpool(_conclude, ctx, attempt, matched, throttle)
+    async with lane.admitted():
+        password_hash = await lane.database(_before_hashing, ctx, attempt, throttle)
+        matched = await lane.hash(accounts.password_matches, password_hash, form.password)
+        token = await lane.database(_conclude, ctx, attempt, matched, throttle)
     return TokenOut(access_token=token, expires_in=ctx.settings.token_hours * 3600)
 
 

@@ -88,7 +88,8 @@ def content(document_id: str, ctx: ContainerDep, user: Reader,
         first = next(chunks, b"")  # fail here (404/503), before the 200 is sent
         audit.record(session, actor=user.username,
                      action="document.download" if download else "document.view",
-                     target=f"document:{document_id}", details={"version": stored.number})
+                     target=f"document:{document_id}",
+                     details=_reading(ctx, session, user, document, version=stored.number))
 
     def body() -> Iterator[bytes]:
         yield first
@@ -122,21 +123,34 @@ def download_url(document_id: str, ctx: ContainerDep, user: Reader,
                                     filename=stored.original_filename, expires=seconds)
         audit.record(session, actor=user.username, action="document.download",
                      target=f"document:{document_id}",
-                     details={"version": stored.number, "direct": True})
+                     details=_reading(ctx, session, user, document, version=stored.number, direct=True))
     return {"url": url, "expires_in": seconds, "version": stored.number, "sha256": stored.sha256}
 
 
 @router.get("/{document_id}/preview")
 def preview(document_id: str, ctx: ContainerDep, user: Reader,
             version: VersionNumber = None) -> StreamingResponse:
-    """A JPEG of page 1, made by the extraction job (404 until then)."""
-    with ctx.uow() as uow:
-        document = _openable(ctx, uow.session, document_id, user)
+    """A JPEG of page 1, made by the extraction job (404 until then); recorded as a view."""
+    with ctx.transaction() as session:
+        document = _openable(ctx, session, document_id, user)
         stored = get_version(document, version)
         if not stored.preview_key:
             raise NotFound("no preview yet: extraction has not finished", code="preview_not_ready")
         key = stored.preview_key
+        audit.record(session, actor=user.username, action="document.view",
+                     target=f"document:{document_id}",
+                     details=_reading(ctx, session, user, document, version=stored.number, preview=True))
     return StreamingResponse(ctx.store.iter_chunks(key), media_type="image/jpeg")
+
+
+def _reading(ctx: Container, session: Session, user: Principal, document: Document, *,
+             version: int, **how: bool) -> dict:
+    """What the reading register (查阅登记) keeps of one read: the version, how,
+    and the access request it was made under when the reader's clearance alone
+    does not reach the document."""
+    lent = access.lent_by(session, username=user.username, clearance=user.clearance,
+                          document=document, today=ctx.today())
+    return {"version": version, **how, **({"access_request": lent} if lent is not None else {})}
 
 
 def _reload(ctx: Container, document_id: str, user: Principal) -> DocumentOut:
