@@ -22,7 +22,7 @@ SCHEMA_VERSION = 2
 
 def stale_index(found: int) -> SearchUnavailable:
     return SearchUnavailable(
-        f"the search index was built by an earlier version (index schema {found}, "
+        f"the search index was built by another version (index schema {found}, "
         f"this version needs {SCHEMA_VERSION}): run `dangan reindex` to rebuild it",
         code="reindex_needed", detail={"found": found, "needed": SCHEMA_VERSION})
 

@@ -213,6 +213,7 @@ class OpenSearchIndex(SearchIndex):
     def check(self) -> None:
         with _translated():
             self.client.cluster.health(timeout="5s")
+            self._live()
 
     def close(self) -> None:
         self.client.close()
