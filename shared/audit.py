@@ -254,9 +254,9 @@ def readable_details(session: Session, events: Sequence[AuditEvent], *,
     if viewer is None:
         return [event.details for event in events]
     searchers = {event.actor for event in events if event.action == SEARCH}
-    clearances: dict[str, int] = dict(session.execute(
-        select(User.username, User.clearance).where(User.username.in_(searchers))).tuples().all()
-    ) if searchers else {}
+    rows = session.execute(select(User.username, User.clearance)
+                           .where(User.username.in_(searchers))).all() if searchers else []
+    clearances = {username: clearance for username, clearance in rows}
     return [shown_details(action=event.action, actor=event.actor, details=event.details,
                           viewer=viewer.username, viewer_clearance=viewer.scope.clearance,
                           actor_clearance=clearances.get(event.actor)) for event in events]
