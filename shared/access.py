@@ -12,23 +12,26 @@ from sqlalchemy.orm import Session
 from shared import audit
 from shared.customers import get_customer
 from shared.db.models import AccessRequest, AccessRequestDocument, Document
+from shared.documents import visible
 from shared.domain.access import (
     AccessScope,
     RequestStatus,
     check_may_decide,
     check_until,
-    is_restricted,
     most_sensitive,
     scope_of,
 )
-from shared.domain.errors import InvalidInput, NotFound
+from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
 from shared.domain.permissions import may_see
 
 
 def request_access(session: Session, *, requester: str, purpose: str, until: date, today: date,
                    longest_days: int, documents: list[str] | None = None,
-                   customer: str | None = None) -> AccessRequest:
+                   customer: str | None = None, viewer: AccessScope | None = None) -> AccessRequest:
+    """A pending request. Documents are named by id: one the requester may not
+    see is asked for blind, so an id that does not exist is answered alike —
+    accepted, and granting nothing — lest the answer tell which ids exist."""
     if not purpose.strip():
         raise InvalidInput("a request states its purpose (用途)", code="purpose_required")
     check_until(until, today=today, longest_days=longest_days)
@@ -42,8 +45,11 @@ def request_access(session: Session, *, requester: str, purpose: str, until: dat
     session.flush()
     for document_id in dict.fromkeys(documents or []):
         document = session.get(Document, document_id)
-        if document is None or document.status == DocumentStatus.DESTROYED:
-            raise NotFound(f"document {document_id} not found", code="document_not_found")
+        if document is not None and visible(viewer, document):
+            if document.status == DocumentStatus.DESTROYED:
+                raise Conflict(f"{document.archive_number} was destroyed", code="document_destroyed")
+        elif document is None or document.status == DocumentStatus.DESTROYED:
+            continue  # answered as a hidden one is: recorded, granting nothing (no oracle)
         session.add(AccessRequestDocument(request_id=request.id, document_id=document_id))
     session.flush()
     audit.record(session, actor=requester, action="access.request", target=f"access:{request.id}",
@@ -127,12 +133,6 @@ def _granted_ids(session: Session, *, username: str, today: date) -> set[str]:
     for request in session.scalars(live):
         granted.update(d.id for d in scope(session, request))
     return granted
-
-
-def restricted(document: Document) -> bool:
-    """The PIPL rule (shared.domain.access.is_restricted) for a stored document."""
-    return is_restricted(type=document.type, status=document.status,
-                         customer_status=document.customer.status if document.customer else None)
 
 
 def lent_by(session: Session, *, username: str, clearance: int, document: Document,

@@ -24,7 +24,8 @@ from shared.db.models import (
     User,
 )
 from shared.db.session import Database, rowcount
-from shared.domain.access import AccessScope
+from shared.documents import find_visible, visible
+from shared.domain.access import AccessScope, refuse_beyond_reach
 from shared.domain.disposition import (
     OPEN_STATES,
     Appraisal,
@@ -50,10 +51,19 @@ STALE_CLAIM = timedelta(minutes=10)
 log = logging.getLogger(__name__)
 
 
-def get_list(session: Session, list_id: int) -> DestructionList:
+def get_list(session: Session, list_id: int, scope: AccessScope | None = None) -> DestructionList:
+    """The list, if ``scope`` (None: the local operator) may see one of its
+    documents; a list of hidden documents only is answered as absent."""
     found = session.get(DestructionList, list_id)
-    if found is None:
+    if found is None or not any(visible(scope, item.document) for item in found.items):
         raise NotFound(f"destruction list {list_id} not found", code="destruction_list_not_found")
+    return found
+
+
+def _list_in_reach(session: Session, list_id: int, scope: AccessScope | None) -> DestructionList:
+    """A list to act on: every document on it within ``scope``."""
+    found = get_list(session, list_id, scope)
+    refuse_beyond_reach("this list", all(visible(scope, item.document) for item in found.items))
     return found
 
 
@@ -79,10 +89,7 @@ def create_list(session: Session, *, documents: list[str], actor: str, today: da
     session.add(created)
     session.flush()
     for document_id in dict.fromkeys(documents):
-        document = session.get(Document, document_id)
-        if document is None or (scope is not None and not scope.may_see(
-                document_id=document_id, secrecy=document.secrecy)):
-            raise NotFound(f"document {document_id} not found", code="document_not_found")
+        document = find_visible(session, document_id, scope)
         _refuse_unless_due_and_free(session, document, today=today)
         open_items = session.scalar(select(DestructionItem.list_id).join(DestructionList).where(
             DestructionItem.document_id == document_id,
@@ -97,9 +104,10 @@ def create_list(session: Session, *, documents: list[str], actor: str, today: da
     return created
 
 
-def appraise(session: Session, *, list_id: int, decisions: list[dict], actor: str) -> DestructionList:
+def appraise(session: Session, *, list_id: int, decisions: list[dict], actor: str,
+             scope: AccessScope | None = None) -> DestructionList:
     """Record 鉴定意见: destroy, or extend by ``years`` with a reason."""
-    found = get_list(session, list_id)
+    found = _list_in_reach(session, list_id, scope)
     if found.status != ListState.DRAFT:
         raise Conflict(f"destruction list {list_id} is {found.status}; only a draft is appraised",
                        code="list_not_draft")
@@ -125,8 +133,8 @@ def _decide(item: DestructionItem, appraisal: Appraisal) -> None:
 
 
 def approve(session: Session, *, list_id: int, actor: str, role: str, clearance: int,
-            today: date) -> DestructionList:
-    found = get_list(session, list_id)
+            today: date, scope: AccessScope | None = None) -> DestructionList:
+    found = get_list(session, list_id, scope)
     if found.status != ListState.DRAFT:
         raise Conflict(f"destruction list {list_id} is {found.status}", code="list_not_draft")
     level = most_sensitive(item.document.secrecy for item in found.items)
@@ -171,10 +179,10 @@ def _check_supervisor(session: Session, found: DestructionList, actor: str, supe
 
 
 def start_execution(session: Session, *, list_id: int, actor: str, supervisor: str, token: str,
-                    today: date) -> list[int]:
+                    today: date, scope: AccessScope | None = None) -> list[int]:
     """Check everything, claim the list for the execution ``token`` and mark it
     executing; the ids of the items to destroy."""
-    found = get_list(session, list_id)
+    found = _list_in_reach(session, list_id, scope)
     if found.status == ListState.EXECUTING:  # an interrupted execution resumes, by the same people
         if (found.executed_by, found.supervisor) != (actor, supervisor):
             raise Conflict(f"list {list_id} is being executed by {found.executed_by}",
@@ -287,7 +295,7 @@ def finish_execution(session: Session, *, list_id: int, token: str) -> Destructi
 
 
 def execute(*, database: Database, store: BlobStore, today: date, list_id: int, actor: str,
-            supervisor: str) -> list[str]:
+            supervisor: str, scope: AccessScope | None = None) -> list[str]:
     """Destroy every item appraised 'destroy'; the ids of the destroyed documents.
     The list is claimed first, so a second execution meanwhile is refused. Bytes
     go first, then the records, item by item: an interruption is resumed by
@@ -296,7 +304,7 @@ def execute(*, database: Database, store: BlobStore, today: date, list_id: int, 
     token = uuid.uuid4().hex
     with database.transaction() as session:
         item_ids = start_execution(session, list_id=list_id, actor=actor, supervisor=supervisor,
-                                   token=token, today=today)
+                                   token=token, today=today, scope=scope)
     try:
         destroyed = [_destroy_item(database, store, list_id=list_id, item_id=item_id, token=token,
                                    year=today.year) for item_id in item_ids]
@@ -333,10 +341,14 @@ def _release_after_failure(database: Database, *, list_id: int, token: str) -> N
         log.warning("the claim on destruction list %s is left to go stale", list_id)
 
 
-def certificates(session: Session, *, list_id: int) -> list[DestructionCertificate]:
-    get_list(session, list_id)
-    return list(session.scalars(select(DestructionCertificate).where(
-        DestructionCertificate.list_id == list_id).order_by(DestructionCertificate.id)))
+def certificates(session: Session, *, list_id: int, scope: AccessScope | None = None
+                 ) -> list[DestructionCertificate]:
+    """The certificates of a list, of the documents ``scope`` may see."""
+    get_list(session, list_id, scope)
+    rows = session.execute(select(DestructionCertificate, Document).join(
+        Document, Document.id == DestructionCertificate.document_id).where(
+        DestructionCertificate.list_id == list_id).order_by(DestructionCertificate.id))
+    return [certificate for certificate, document in rows if visible(scope, document)]
 
 
 def certificate_of(session: Session, document_id: str) -> DestructionCertificate | None:

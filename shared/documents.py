@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from shared.db.models import Customer, Document, DocumentVersion
-from shared.domain.access import ID_COPY, AccessScope
+from shared.domain.access import ID_COPY, AccessScope, is_restricted
 from shared.domain.errors import NotFound
 from shared.domain.model import CustomerStatus, DocumentStatus
 
@@ -28,6 +28,28 @@ class DocumentFilter:
 def get_document(session: Session, document_id: str) -> Document:
     document = session.get(Document, document_id)
     if document is None:
+        raise NotFound(f"document {document_id} not found", code="document_not_found")
+    return document
+
+
+def restricted(document: Document) -> bool:
+    """The PIPL rule (shared.domain.access.is_restricted) for a stored document."""
+    return is_restricted(type=document.type, status=document.status,
+                         customer_status=document.customer.status if document.customer else None)
+
+
+def visible(scope: AccessScope | None, document: Document) -> bool:
+    """Whether anything of ``document`` — its existence, id, number, title, file
+    name, text or a count it adds to — may reach this viewer: AccessScope.may_open
+    (clearance or grant, and the PIPL rule). None: the local operator, who sees all."""
+    return scope is None or scope.may_open(document_id=document.id, secrecy=document.secrecy,
+                                           restricted=restricted(document))
+
+
+def find_visible(session: Session, document_id: str, scope: AccessScope | None) -> Document:
+    """The document, or the very answer a missing id gets when it is beyond ``scope``."""
+    document = session.get(Document, document_id)
+    if document is None or not visible(scope, document):
         raise NotFound(f"document {document_id} not found", code="document_not_found")
     return document
 

@@ -11,8 +11,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from shared import audit
 from shared.db.models import Customer, Document, Hold, HoldDocument, Job
 from shared.db.session import rowcount
-from shared.documents import get_document, visible_to
-from shared.domain.access import AccessScope
+from shared.documents import find_visible, visible, visible_to
+from shared.domain.access import AccessScope, refuse_beyond_reach
 from shared.domain.errors import Conflict, InvalidInput, NotFound
 from shared.domain.model import DocumentStatus
 from shared.domain.retention import (
@@ -143,7 +143,7 @@ def recompute(document: Document, *, today: date) -> None:
 
 
 def override(session: Session, *, document_id: str, term: str, years: int | None, reason: str,
-             actor: str, today: date) -> Document:
+             actor: str, today: date, scope: AccessScope | None = None) -> Document:
     """Change one document's retention, with a reason; audited. The override
     names its whole term, so earlier extensions no longer count."""
     if not reason.strip():
@@ -156,7 +156,7 @@ def override(session: Session, *, document_id: str, term: str, years: int | None
     if new_term is not Term.PERMANENT and not valid_years(new_term, years):
         raise InvalidInput(f"{new_term.value} retention is {year_range(new_term)} years",
                            code="invalid_years")
-    document = get_document(session, document_id)
+    document = find_visible(session, document_id, scope)
     if document.status == DocumentStatus.DESTROYED:
         raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
     before = {"term": document.retention_term, "years": document.retention_years,
@@ -177,7 +177,10 @@ def override(session: Session, *, document_id: str, term: str, years: int | None
 
 
 def place_hold(session: Session, *, reason: str, actor: str, documents: list[str] | None = None,
-               customer: str | None = None) -> Hold:
+               customer: str | None = None, scope: AccessScope | None = None) -> Hold:
+    """A hold on the documents named (each one the actor may see, else answered
+    as absent) or on a customer's whole file — hidden documents included, since
+    a hold only ever keeps."""
     if not reason.strip():
         raise InvalidInput("a hold needs a reason", code="reason_required")
     if bool(documents) == bool(customer):
@@ -191,7 +194,7 @@ def place_hold(session: Session, *, reason: str, actor: str, documents: list[str
     session.add(hold)
     session.flush()
     for document_id in dict.fromkeys(documents or []):
-        document = get_document(session, document_id)
+        document = find_visible(session, document_id, scope)
         if document.status == DocumentStatus.DESTROYED:
             raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
         session.add(HoldDocument(hold_id=hold.id, document_id=document_id))
@@ -202,10 +205,14 @@ def place_hold(session: Session, *, reason: str, actor: str, documents: list[str
     return hold
 
 
-def release_hold(session: Session, *, hold_id: int, actor: str, reason: str = "") -> Hold:
+def release_hold(session: Session, *, hold_id: int, actor: str, reason: str = "",
+                 scope: AccessScope | None = None) -> Hold:
+    """Release a hold the actor may see; one that also keeps documents beyond
+    their clearance or grants is released by someone who may see them all."""
     hold = session.get(Hold, hold_id)
-    if hold is None:
+    if hold is None or not hold_is_visible(session, hold, scope):
         raise NotFound(f"hold {hold_id} not found", code="hold_not_found")
+    refuse_beyond_reach("this hold", all(visible(scope, d) for d in held_documents(session, hold)))
     if hold.released_at is not None:
         raise Conflict(f"hold {hold_id} was already released", code="hold_released")
     hold.released_at = datetime.now(UTC)
@@ -224,9 +231,24 @@ def hold_document_ids(session: Session, hold: Hold) -> list[str]:
     return list(session.scalars(select(HoldDocument.document_id).where(HoldDocument.hold_id == hold.id)))
 
 
-def list_holds(session: Session, *, active: bool) -> list[Hold]:
-    """Holds in the order they were placed; only those not yet released if ``active``."""
+def held_documents(session: Session, hold: Hold) -> list[Document]:
+    if hold.customer_id is not None:
+        return list(session.scalars(select(Document).where(Document.customer_id == hold.customer_id)))
+    return list(session.scalars(select(Document).join(
+        HoldDocument, HoldDocument.document_id == Document.id).where(HoldDocument.hold_id == hold.id)))
+
+
+def hold_is_visible(session: Session, hold: Hold, scope: AccessScope | None) -> bool:
+    """A customer's hold is seen by all who see holds (the customer is no secret);
+    a hold on named documents only by those who may see one of them."""
+    return hold.customer_id is not None or any(
+        visible(scope, d) for d in held_documents(session, hold))
+
+
+def list_holds(session: Session, *, active: bool, scope: AccessScope | None = None) -> list[Hold]:
+    """Holds in the order they were placed, those ``scope`` may see; only
+    those not yet released if ``active``."""
     query = select(Hold).order_by(Hold.id)
     if active:
         query = query.where(Hold.released_at.is_(None))
-    return list(session.scalars(query))
+    return [h for h in session.scalars(query) if hold_is_visible(session, h, scope)]

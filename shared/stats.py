@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, func, literal_column, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from shared.db.models import AuditEvent, Customer, DestructionCertificate, Document
+from shared.documents import visible_to
+from shared.domain.access import AccessScope
 from shared.domain.model import DocumentStatus
 
+DOCUMENT_TARGET = "document:"  # how audit events name a document
+DOCUMENT_ACTIONS = {"document.upload", "document.view", "document.download"}
 ACTIVITY = {"ingests": "document.upload", "views": "document.view",
             "downloads": "document.download", "access_requests": "access.request"}
 
@@ -30,32 +34,45 @@ def _grouped(session: Session, key: SQLColumnExpression[Any],
     return {str(k) if k is not None else "none": n for k, n in session.execute(query)}
 
 
-def statistics(session: Session) -> dict[str, Any]:
-    live = Document.status != DocumentStatus.DESTROYED.value
+def statistics(session: Session, scope: AccessScope | None = None) -> dict[str, Any]:
+    """Every figure counts only the documents ``scope`` may see (None: all):
+    a count is knowledge too."""
+    seen = true() if scope is None else visible_to(scope)
+    live = and_(Document.status != DocumentStatus.DESTROYED.value, seen)
     holdings = {
         "type": _grouped(session, Document.type, live),
         "year": _grouped(session, _period(session, Document.document_date, "%Y"), live),
         "term": _grouped(session, Document.retention_term, live),
         "secrecy": _grouped(session, Document.secrecy, live),
-        "status": _grouped(session, Document.status),
+        "status": _grouped(session, Document.status, seen),
     }
     grade = select(Customer.grade, func.count()).select_from(Document).join(Customer).where(
         live).group_by(Customer.grade).order_by(Customer.grade)
     holdings["customer_grade"] = {g: n for g, n in session.execute(grade)}
-    month = _period(session, AuditEvent.at, "%Y-%m")
-    activity: dict[str, dict[str, int]] = {}
-    for name, action in ACTIVITY.items():
-        rows = session.execute(select(month, func.count()).where(AuditEvent.action == action)
-                               .group_by(month).order_by(month))
-        activity[name] = {m: n for m, n in rows}
     due_year = _period(session, Document.retain_until, "%Y")
     destroyed_year = _period(session, DestructionCertificate.destroyed_at, "%Y")
     retention = {
-        "due": _grouped(session, due_year, Document.status == DocumentStatus.DUE.value),
+        "due": _grouped(session, due_year, Document.status == DocumentStatus.DUE.value, seen),
         "destroyed": {y: n for y, n in session.execute(
-            select(destroyed_year, func.count()).group_by(destroyed_year).order_by(destroyed_year))},
+            select(destroyed_year, func.count()).join(
+                Document, Document.id == DestructionCertificate.document_id).where(seen)
+            .group_by(destroyed_year).order_by(destroyed_year))},
     }
-    return {"holdings": holdings, "activity_per_month": activity, "retention_per_year": retention}
+    return {"holdings": holdings, "activity_per_month": _activity(session, seen),
+            "retention_per_year": retention}
+
+
+def _activity(session: Session, seen: ColumnElement[bool]) -> dict[str, dict[str, int]]:
+    """Events per month; those about a document count when the document is seen."""
+    month = _period(session, AuditEvent.at, "%Y-%m")
+    about = Document.id == func.substr(AuditEvent.target, len(DOCUMENT_TARGET) + 1)
+    activity: dict[str, dict[str, int]] = {}
+    for name, action in ACTIVITY.items():
+        query = select(month, func.count()).where(AuditEvent.action == action)
+        if action in DOCUMENT_ACTIONS:
+            query = query.join(Document, about).where(seen)
+        activity[name] = {m: n for m, n in session.execute(query.group_by(month).order_by(month))}
+    return activity
 
 
 def rows(stats: dict[str, Any]) -> list[tuple[str, str, str, int]]:

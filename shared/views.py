@@ -21,6 +21,7 @@ from shared.db.models import (
     Hold,
     Job,
 )
+from shared.documents import visible
 from shared.domain.access import AccessScope
 from shared.domain.retention import RetentionRule
 
@@ -51,8 +52,7 @@ def request_out(session: Session, request: AccessRequest, *,
     return {"id": request.id, "requester": request.requester, "purpose": request.purpose,
             "until": request.until, "status": request.status,
             "customer": request.customer.code if request.customer else None,
-            "documents": [d.id for d in access.scope(session, request)
-                          if viewer is None or viewer.may_see(document_id=d.id, secrecy=d.secrecy)],
+            "documents": [d.id for d in access.scope(session, request) if visible(viewer, d)],
             "decided_by": request.decided_by, "decided_at": request.decided_at,
             "refusal_reason": request.refusal_reason, "created_at": request.created_at}
 
@@ -92,17 +92,22 @@ def preview_out(as_of: date, total: int, rows: list[Document]) -> dict[str, Any]
             "documents": [{"id": d.id, "archive_number": d.archive_number} for d in rows]}
 
 
-def hold_out(session: Session, hold: Hold) -> dict[str, Any]:
-    """A legal hold (冻结): on a customer's whole file, or on the documents it names."""
+def hold_out(session: Session, hold: Hold, *, viewer: AccessScope | None = None) -> dict[str, Any]:
+    """A legal hold (冻结): on a customer's whole file, or on the documents it
+    names — of those, the ones ``viewer`` may see."""
+    named = None if hold.customer_id is not None else [
+        d.id for d in retention.held_documents(session, hold) if visible(viewer, d)]
     return {"id": hold.id, "reason": hold.reason, "customer": hold.customer.code if hold.customer else None,
-            "documents": retention.hold_document_ids(session, hold) if hold.customer_id is None else None,
+            "documents": named,
             "created_by": hold.created_by, "created_at": hold.created_at,
             "released_at": hold.released_at, "released_by": hold.released_by,
             "release_reason": hold.release_reason}
 
 
-def destruction_list_out(found: DestructionList) -> dict[str, Any]:
-    """A destruction list (销毁清册) and the appraisal of each of its items."""
+def destruction_list_out(found: DestructionList, *, viewer: AccessScope | None = None
+                         ) -> dict[str, Any]:
+    """A destruction list (销毁清册) and the appraisal of each of its items —
+    the items ``viewer`` may see."""
     return {
         "id": found.id, "status": found.status, "created_by": found.created_by,
         "created_at": found.created_at, "appraised_by": found.appraised_by,
@@ -112,7 +117,8 @@ def destruction_list_out(found: DestructionList) -> dict[str, Any]:
         "items": [{"document": i.document_id, "archive_number": i.document.archive_number,
                    "title": i.document.title, "secrecy": i.document.secrecy,
                    "retain_until": i.document.retain_until, "decision": i.decision, "years": i.years,
-                   "reason": i.reason, "destroyed_at": i.destroyed_at} for i in found.items]}
+                   "reason": i.reason, "destroyed_at": i.destroyed_at}
+                  for i in found.items if visible(viewer, i.document)]}
 
 
 def certificate_out(certificate: DestructionCertificate) -> dict[str, Any]:

@@ -39,11 +39,12 @@ def request(state: State, documents: tuple[str, ...], customer: str | None, purp
     """File a request."""
     with state.container.transaction() as session:
         requester = acting(session, actor, Action.ACCESS_REQUEST)
+        scope = viewer_of(session, requester, state.container.today())
         found = service.request_access(session, requester=requester,
                                        purpose=purpose, until=until.date(), today=state.container.today(),
                                        longest_days=state.container.settings.access_longest_days,
-                                       documents=list(documents), customer=customer)
-        data = request_out(session, found, viewer=viewer_of(session, requester, state.container.today()))
+                                       documents=list(documents), customer=customer, viewer=scope)
+        data = request_out(session, found, viewer=scope)
     emit(state, data, _line)
 
 

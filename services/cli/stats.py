@@ -5,9 +5,10 @@ from pathlib import Path
 
 import click
 
+from shared.domain.permissions import Action
 from shared.stats import statistics
 from shared.stats_export import to_csv, to_xlsx
-from services.cli.common import State, emit, handles_errors, pass_state
+from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state, viewer_of
 
 
 @click.command()
@@ -15,12 +16,16 @@ from services.cli.common import State, emit, handles_errors, pass_state
               help="Also write the figures as CSV here.")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the figures as an XLSX workbook here.")
+@as_user
 @pass_state
 @handles_errors
-def stats(state: State, csv_path: Path | None, xlsx_path: Path | None) -> None:
-    """Holdings by type, year, term, secrecy and grade; activity per month; due and destroyed per year."""
+def stats(state: State, csv_path: Path | None, xlsx_path: Path | None, actor: str | None) -> None:
+    """Holdings by type, year, term, secrecy and grade; activity per month; due and destroyed per year.
+
+    With --as USER the figures count only the documents USER may see."""
     with state.container.uow() as uow:
-        figures = statistics(uow.session)
+        user = acting(uow.session, actor, Action.REPORTS_READ)
+        figures = statistics(uow.session, viewer_of(uow.session, user, state.container.today()))
     if csv_path:
         csv_path.write_bytes(to_csv(figures))
     if xlsx_path:

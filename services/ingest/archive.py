@@ -19,7 +19,7 @@ from shared import audit
 from shared.bootstrap import Container
 from shared.customers import get_customer
 from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion, PendingObject
-from shared.documents import NO_CUSTOMER, find_duplicate, get_document
+from shared.documents import NO_CUSTOMER, find_duplicate, find_visible, get_document, visible
 from shared.domain.access import AccessScope
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
 from shared.domain.errors import Conflict, Duplicate
@@ -65,7 +65,7 @@ def archive_document(ctx: Container, *, upload: Upload, meta: NewDocument, actor
 def add_version(ctx: Container, *, document_id: str, upload: Upload, actor: str,
                 viewer: AccessScope | None = None) -> DocumentVersion:
     with ctx.uow() as uow:
-        document = get_document(uow.session, document_id)
+        document = find_visible(uow.session, document_id, viewer)
         if document.status == DocumentStatus.DESTROYED:
             raise Conflict(f"document {document_id} was destroyed", code="document_destroyed")
         scope = document.customer.code if document.customer else NO_CUSTOMER
@@ -132,7 +132,7 @@ def _refuse_duplicate(session: Session, scope: str, sha256: str, viewer: AccessS
     existing = find_duplicate(session, customer_scope=scope, sha256=sha256)
     if existing is None:
         return
-    if viewer is None or viewer.may_see(document_id=existing.id, secrecy=existing.secrecy):
+    if visible(viewer, existing):
         raise Duplicate(f"these bytes are already archived as {existing.archive_number}",
                         detail={"document": existing.id, "archive_number": existing.archive_number})
     raise Duplicate("these bytes are already archived for this customer, in a document "

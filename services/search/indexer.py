@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.access import restricted
 from shared.db.models import Document, PageText
 from shared.db.session import Database
+from shared.documents import restricted
 from shared.jobs.queue import Claimed
 from services.search.base import IndexedDocument, SearchIndex
 

@@ -95,6 +95,14 @@ def check_may_decide(*, request_id: int, status: str, requester: str, actor: str
                                code="insufficient_authority", detail={"level": level, "role": role})
 
 
+def refuse_beyond_reach(what: str, within_reach: bool) -> None:
+    """Nobody acts on a document beyond their clearance and grants — an archivist,
+    approver or auditor neither. The refusal says so without a level or a name."""
+    if not within_reach:
+        raise PermissionDenied(f"{what} reaches documents beyond your clearance; someone with "
+                               "the clearance for them does it", code="insufficient_clearance")
+
+
 def check_until(until: date, *, today: date, longest_days: int) -> None:
     """归还日期: a grant ends no earlier than today and no later than
     ``longest_days`` from today (DANGAN_ACCESS_LONGEST_DAYS)."""

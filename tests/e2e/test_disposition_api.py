@@ -157,13 +157,28 @@ def test_level_one_needs_the_general_manager(people: dict, tmp_path: Path) -> No
 def test_an_approver_without_the_clearance_is_refused_without_naming_the_level(
         people: dict, tmp_path: Path) -> None:
     top = due_document(people, tmp_path, 1, secrecy="1")
-    list_id = listed(people, top)
+    ordinary = due_document(people, tmp_path, 2)
+    list_id = listed(people, top, ordinary)
     url = f"/api/v1/destruction-lists/{list_id}/approve"
     refused = people["gm3"].post(url)  # the role covers level 1, the clearance does not
     assert error(refused) == (403, "insufficient_clearance")
     assert refused.json()["error"]["detail"] is None
     assert "1" not in refused.json()["error"]["message"]
+    shown = people["gm3"].get(f"/api/v1/destruction-lists/{list_id}").json()
+    assert [i["document"] for i in shown["items"]] == [ordinary["id"]]
     assert people["gm"].post(url).json()["status"] == "approved"
+
+
+def test_a_list_of_hidden_documents_only_is_answered_as_a_missing_one(
+        people: dict, tmp_path: Path) -> None:
+    list_id = listed(people, due_document(people, tmp_path, 1, secrecy="1"))
+    items = {"items": [{"document": "x", "decision": "destroy"}]}
+    for who, method, suffix, body in [("gm3", "GET", "", None), ("gm3", "GET", "/certificate", None),
+                                      ("gm3", "POST", "/approve", None),
+                                      ("arch3", "POST", "/appraise", items)]:
+        answers = [people[who].request(method, f"/api/v1/destruction-lists/{n}{suffix}", json=body)
+                   for n in (list_id, 999999)]
+        assert error(answers[0]) == error(answers[1]) == (404, "destruction_list_not_found"), suffix
 
 
 def test_an_archivist_neither_sees_nor_lists_a_due_document_beyond_their_clearance(

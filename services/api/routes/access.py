@@ -5,14 +5,12 @@ from datetime import date
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from shared import access
-from shared.bootstrap import Container
-from shared.domain.access import AccessScope
 from shared.domain.permissions import Action, allows
 from shared.views import request_out
-from services.api.deps import AccessApprover, AccessRequester, ContainerDep, Principal
+from services.api import viewer
+from services.api.deps import AccessApprover, AccessRequester, ContainerDep
 from services.api.schemas import RowId
 
 router = APIRouter(prefix="/api/v1/access-requests", tags=["access"])
@@ -32,11 +30,13 @@ class RefuseIn(BaseModel):
 @router.post("", status_code=201)
 def create(body: RequestIn, ctx: ContainerDep, user: AccessRequester) -> dict:
     with ctx.transaction() as session:
+        scope = viewer.scope(session, ctx, user)
         request = access.request_access(session, requester=user.username, purpose=body.purpose,
                                         until=body.until, today=ctx.today(),
                                         longest_days=ctx.settings.access_longest_days,
-                                        documents=body.documents, customer=body.customer)
-        return request_out(session, request, viewer=_viewer(session, ctx, user))
+                                        documents=body.documents, customer=body.customer,
+                                        viewer=scope)
+        return request_out(session, request, viewer=scope)
 
 
 @router.get("")
@@ -45,8 +45,8 @@ def list_(ctx: ContainerDep, user: AccessRequester, status: str | None = None) -
     own = None if allows(user.role, Action.ACCESS_APPROVE) else user.username
     with ctx.uow() as uow:
         rows = access.list_requests(uow.session, status=status, requester=own)
-        viewer = _viewer(uow.session, ctx, user)
-        return {"total": len(rows), "items": [request_out(uow.session, r, viewer=viewer) for r in rows]}
+        scope = viewer.scope(uow.session, ctx, user)
+        return {"total": len(rows), "items": [request_out(uow.session, r, viewer=scope) for r in rows]}
 
 
 @router.post("/{request_id}/approve")
@@ -54,7 +54,7 @@ def approve(request_id: RowId, ctx: ContainerDep, user: AccessApprover) -> dict:
     with ctx.transaction() as session:
         request = access.approve(session, request_id=request_id, actor=user.username, role=user.role,
                                  clearance=user.clearance)
-        return request_out(session, request, viewer=_viewer(session, ctx, user))
+        return request_out(session, request, viewer=viewer.scope(session, ctx, user))
 
 
 @router.post("/{request_id}/refuse")
@@ -62,9 +62,5 @@ def refuse(request_id: RowId, body: RefuseIn, ctx: ContainerDep, user: AccessApp
     with ctx.transaction() as session:
         request = access.refuse(session, request_id=request_id, actor=user.username, role=user.role,
                                 clearance=user.clearance, reason=body.reason)
-        return request_out(session, request, viewer=_viewer(session, ctx, user))
+        return request_out(session, request, viewer=viewer.scope(session, ctx, user))
 
-
-def _viewer(session: Session, ctx: Container, user: Principal) -> AccessScope:
-    return access.scope_for(session, username=user.username, role=user.role,
-                            clearance=user.clearance, today=ctx.today())

@@ -15,10 +15,11 @@ from shared import access, audit
 from shared.bootstrap import Container
 from shared.db.models import Document
 from shared.disposition import certificate_of
-from shared.documents import DocumentFilter, get_document, get_version, list_documents
+from shared.documents import DocumentFilter, find_visible, get_version, list_documents
 from shared.domain.access import AccessScope
-from shared.domain.errors import Gone, InvalidInput, NotFound, PermissionDenied, Unsupported
+from shared.domain.errors import Gone, InvalidInput, NotFound, Unsupported
 from shared.domain.model import DocumentStatus
+from services.api import viewer
 from services.api.deps import ContainerDep, Principal, Reader, Uploader
 from services.api.multipart import read_form
 from services.api.schemas import DocumentOut, Page, PageNumber, VersionNumber, VersionOut, multipart_body
@@ -164,37 +165,19 @@ def _viewer(ctx: Container, user: Principal) -> AccessScope:
 
 
 def _scope(ctx: Container, session: Session, user: Principal) -> AccessScope:
-    return access.scope_for(session, username=user.username, role=user.role,
-                            clearance=user.clearance, today=ctx.today())
+    return viewer.scope(session, ctx, user)
 
 
 def _visible(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
-    """The document, or 404 when it is beyond the caller's clearance and grants (as if absent)."""
-    document = get_document(session, document_id)
-    if not _scope(ctx, session, user).may_see(document_id=document_id, secrecy=document.secrecy):
-        raise NotFound(f"document {document_id} not found", code="document_not_found")
-    return document
-
-
-def _readable(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
-    """The document whose content the caller may open; 404 as if absent when it
-    is beyond their clearance and grants, 403 when the PIPL rule withholds it."""
-    document = get_document(session, document_id)
-    scope = _scope(ctx, session, user)
-    if not scope.may_open(document_id=document_id, secrecy=document.secrecy,
-                          restricted=access.restricted(document)):
-        if scope.may_see(document_id=document_id, secrecy=document.secrecy):  # withheld by PIPL
-            raise PermissionDenied("an ID copy of a closed customer is open to archivists only",
-                                   code="restricted")
-        # beyond clearance and grants: answered exactly as a document that does not exist
-        raise NotFound(f"document {document_id} not found", code="document_not_found")
-    return document
+    """The document, or 404 exactly as a missing id when the caller may not see
+    it: beyond their clearance and grants, or an ID copy withheld by PIPL."""
+    return find_visible(session, document_id, _scope(ctx, session, user))
 
 
 def _openable(ctx: Container, session: Session, document_id: str, user: Principal) -> Document:
     """A readable document whose bytes still exist; a destroyed one answers 410
     with its certificate's reference."""
-    document = _readable(ctx, session, document_id, user)
+    document = _visible(ctx, session, document_id, user)
     if document.status == DocumentStatus.DESTROYED:
         certificate = certificate_of(session, document_id)
         raise Gone(f"{document.archive_number} was destroyed",

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from shared import access, retention
+from shared import retention
 from shared.views import PREVIEW_SIZE, hold_out, preview_out, schedule_out, sweep_out
+from services.api import viewer
 from services.api.deps import ContainerDep, RetentionManager, RetentionReader
 from services.api.schemas import DocumentOut, Page, PageNumber, RowId
 
@@ -48,8 +49,7 @@ def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     as_of = body.as_of or ctx.today()
     if body.dry_run:
         with ctx.uow() as uow:  # never committed: a preview writes nothing
-            scope = access.scope_for(uow.session, username=user.username, role=user.role,
-                                     clearance=user.clearance, today=ctx.today())
+            scope = viewer.scope(uow.session, ctx, user)
             total, rows = retention.preview_sweep(uow.session, as_of=as_of, scope=scope,
                                                   limit=PREVIEW_SIZE)
             return preview_out(as_of, total, rows)
@@ -62,8 +62,7 @@ def sweep(body: SweepIn, ctx: ContainerDep, user: RetentionManager) -> dict:
 def due(ctx: ContainerDep, user: RetentionReader, page: PageNumber = 1,
         size: Annotated[int, Query(ge=1, le=500)] = 50) -> Page:
     with ctx.uow() as uow:
-        scope = access.scope_for(uow.session, username=user.username, role=user.role,
-                                 clearance=user.clearance, today=ctx.today())
+        scope = viewer.scope(uow.session, ctx, user)
         total, rows = retention.due_documents(uow.session, offset=(page - 1) * size, limit=size,
                                               scope=scope)
         return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
@@ -74,29 +73,32 @@ def override(document_id: str, body: OverrideIn, ctx: ContainerDep, user: Retent
     with ctx.transaction() as session:
         document = retention.override(session, document_id=document_id, term=body.term,
                                       years=body.years, reason=body.reason, actor=user.username,
-                                      today=ctx.today())
+                                      today=ctx.today(), scope=viewer.scope(session, ctx, user))
         return DocumentOut.of(document)
 
 
 @router.post("/holds", status_code=201)
 def place_hold(body: HoldIn, ctx: ContainerDep, user: RetentionManager) -> dict:
     with ctx.transaction() as session:
+        scope = viewer.scope(session, ctx, user)
         hold = retention.place_hold(session, reason=body.reason, documents=body.documents,
-                                    customer=body.customer, actor=user.username)
-        return hold_out(session, hold)
+                                    customer=body.customer, actor=user.username, scope=scope)
+        return hold_out(session, hold, viewer=scope)
 
 
 @router.post("/holds/{hold_id}/release")
 def release_hold(hold_id: RowId, ctx: ContainerDep, user: RetentionManager,
                  body: ReleaseIn | None = None) -> dict:
     with ctx.transaction() as session:
+        scope = viewer.scope(session, ctx, user)
         hold = retention.release_hold(session, hold_id=hold_id, actor=user.username,
-                                      reason=body.reason if body else "")
-        return hold_out(session, hold)
+                                      reason=body.reason if body else "", scope=scope)
+        return hold_out(session, hold, viewer=scope)
 
 
 @router.get("/holds")
 def holds(ctx: ContainerDep, user: RetentionReader, active: bool = True) -> dict:
     with ctx.uow() as uow:
-        rows = retention.list_holds(uow.session, active=active)
-        return {"total": len(rows), "items": [hold_out(uow.session, h) for h in rows]}
+        scope = viewer.scope(uow.session, ctx, user)
+        rows = retention.list_holds(uow.session, active=active, scope=scope)
+        return {"total": len(rows), "items": [hold_out(uow.session, h, viewer=scope) for h in rows]}

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from shared.stats import statistics
 from shared.stats_export import to_csv, to_xlsx
+from services.api import viewer
 from services.api.deps import ContainerDep, ReportsReader
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
@@ -18,7 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def stats(ctx: ContainerDep, user: ReportsReader,
           format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json") -> dict | Response:
     with ctx.uow() as uow:
-        figures = statistics(uow.session)
+        figures = statistics(uow.session, viewer.scope(uow.session, ctx, user))
     if format == "csv":
         return Response(to_csv(figures), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="dangan-stats.csv"'})
