@@ -43,18 +43,23 @@ def request_access(session: Session, *, requester: str, purpose: str, until: dat
         request.customer_id = get_customer(session, customer).id
     session.add(request)
     session.flush()
+    named: list[str] = []
     for document_id in dict.fromkeys(documents or []):
         document = session.get(Document, document_id)
         if document is not None and visible(viewer, document):
             if document.status == DocumentStatus.DESTROYED:
                 raise Conflict(f"{document.archive_number} was destroyed", code="document_destroyed")
         elif document is None or document.status == DocumentStatus.DESTROYED:
-            continue  # answered as a hidden one is: recorded, granting nothing (no oracle)
+            continue  # answered as a hidden one is: accepted, granting nothing (no oracle)
         session.add(AccessRequestDocument(request_id=request.id, document_id=document_id))
+        named.append(document_id)
     session.flush()
+    # the trail names the documents the request reaches (the audit view hides it from
+    # whoever may not see one of them); ids that reach nothing are only counted
     audit.record(session, actor=requester, action="access.request", target=f"access:{request.id}",
                  details={"purpose": request.purpose, "until": until.isoformat(),
-                          "documents": documents or [], "customer": customer})
+                          "documents": named, "unmatched": len(dict.fromkeys(documents or [])) - len(named),
+                          "customer": customer})
     return request
 
 
