@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from shared import disposition
 from shared.db.models import User
+from shared.domain.access import AccessScope
 from shared.domain.errors import NotFound
 from shared.domain.permissions import Action
 from shared.views import certificate_out
 from shared.views import destruction_list_out as list_out
-from services.cli.common import State, acting, emit, handles_errors, pass_state
+from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state, viewer_of
 
 AS_USER = click.option("--as", "actor", required=True, help="The user acting (must exist).")
 
@@ -28,6 +29,16 @@ def _user(session: Session, username: str, action: Action = Action.RETENTION_MAN
     if user is None:  # disposition always names a person
         raise NotFound(f"user {username} not found", code="user_not_found")
     return user
+
+
+def _scope(session: Session, state: State, username: str) -> AccessScope | None:
+    """What the acting user may see and act on: nobody acts beyond it."""
+    return viewer_of(session, username, state.container.today())
+
+
+def _reader_scope(session: Session, state: State, actor: str | None) -> AccessScope | None:
+    return viewer_of(session, acting(session, actor, Action.RETENTION_READ),
+                     state.container.today())
 
 
 def _show(data: dict) -> str:
@@ -50,9 +61,11 @@ def destruction() -> None:
 def create(state: State, documents: tuple[str, ...], actor: str) -> None:
     """Draft a list from due DOCUMENTS (ids)."""
     with state.container.transaction() as session:
+        scope = _scope(session, state, actor)
         data = list_out(disposition.create_list(session, documents=list(documents),
                                                 actor=_user(session, actor).username,
-                                                today=state.container.today()))
+                                                today=state.container.today(), scope=scope),
+                        viewer=scope)
     emit(state, data, _show)
 
 
@@ -76,8 +89,10 @@ def appraise(state: State, list_id: int, destroy: tuple[str, ...], extend: tuple
         decisions.append({"document": document, "decision": "extend",
                           "years": int(years) if years.isdigit() else None, "reason": why})
     with state.container.transaction() as session:
+        scope = _scope(session, state, actor)
         data = list_out(disposition.appraise(session, list_id=list_id, decisions=decisions,
-                                             actor=_user(session, actor).username))
+                                             actor=_user(session, actor).username, scope=scope),
+                        viewer=scope)
     emit(state, data, _show)
 
 
@@ -90,9 +105,11 @@ def approve(state: State, list_id: int, actor: str) -> None:
     """Approve LIST_ID (by someone other than its author, with the authority for it)."""
     with state.container.transaction() as session:
         user = _user(session, actor, Action.DESTRUCTION_APPROVE)
+        scope = _scope(session, state, actor)
         data = list_out(disposition.approve(session, list_id=list_id, actor=user.username,
                                             role=user.role, clearance=user.clearance,
-                                            today=state.container.today()))
+                                            today=state.container.today(), scope=scope),
+                        viewer=scope)
     emit(state, data, _show)
 
 
@@ -107,31 +124,38 @@ def execute(state: State, list_id: int, supervisor: str, actor: str) -> None:
     ctx = state.container
     with ctx.uow() as uow:
         username = _user(uow.session, actor).username
+        scope = _scope(uow.session, state, actor)
     destroyed = disposition.execute(database=ctx.database, store=ctx.store, today=ctx.today(),
-                                    list_id=list_id, actor=username, supervisor=supervisor)
+                                    list_id=list_id, actor=username, supervisor=supervisor,
+                                    scope=scope)
     emit(state, {"list": list_id, "destroyed": destroyed},
          lambda d: f"destroyed {len(d['destroyed'])} documents of list {d['list']}")
 
 
 @destruction.command("show")
 @click.argument("list_id", type=int)
+@as_user
 @pass_state
 @handles_errors
-def show(state: State, list_id: int) -> None:
-    """Show a list and its items."""
+def show(state: State, list_id: int, actor: str | None) -> None:
+    """Show a list and its items (with --as, those USER may see)."""
     with state.container.uow() as uow:
-        data = list_out(disposition.get_list(uow.session, list_id))
+        scope = _reader_scope(uow.session, state, actor)
+        data = list_out(disposition.get_list(uow.session, list_id, scope), viewer=scope)
     emit(state, data, _show)
 
 
 @destruction.command("certificate")
 @click.argument("list_id", type=int)
+@as_user
 @pass_state
 @handles_errors
-def certificate(state: State, list_id: int) -> None:
-    """The destruction certificates of LIST_ID."""
+def certificate(state: State, list_id: int, actor: str | None) -> None:
+    """The destruction certificates of LIST_ID (with --as, of what USER may see)."""
     with state.container.uow() as uow:
-        data = [certificate_out(c) for c in disposition.certificates(uow.session, list_id=list_id)]
+        scope = _reader_scope(uow.session, state, actor)
+        data = [certificate_out(c) for c in
+                disposition.certificates(uow.session, list_id=list_id, scope=scope)]
     emit(state, data, lambda rows: "\n".join(
         f"{c['reference']}  {c['archive_number']}  {c['title']}  destroyed {c['destroyed_at']}\n"
         f"  appraised {c['appraised_by']}, approved {c['approved_by']}, executed {c['executed_by']}, "

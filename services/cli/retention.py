@@ -13,7 +13,7 @@ from shared.domain.errors import NotFound
 from shared.domain.model import Role
 from shared.domain.permissions import Action
 from shared.views import PREVIEW_SIZE, preview_out, schedule_out, sweep_out
-from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state
+from services.cli.common import State, acting, as_user, emit, handles_errors, pass_state, viewer_of
 
 
 @click.group()
@@ -107,8 +107,10 @@ def add(state: State, reason: str, documents: tuple[str, ...], customer: str | N
         actor: str | None) -> None:
     """Place a hold on documents or on a customer."""
     with state.container.transaction() as session:
+        username = acting(session, actor, Action.RETENTION_MANAGE)
         hold = service.place_hold(session, reason=reason, documents=list(documents), customer=customer,
-                                  actor=acting(session, actor, Action.RETENTION_MANAGE))
+                                  actor=username,
+                                  scope=viewer_of(session, username, state.container.today()))
         data = {"id": hold.id, "reason": hold.reason}
     emit(state, data, lambda d: f"hold {d['id']} placed: {d['reason']}")
 
@@ -122,21 +124,25 @@ def add(state: State, reason: str, documents: tuple[str, ...], customer: str | N
 def release(state: State, hold_id: int, reason: str, actor: str | None) -> None:
     """Release a hold (audited)."""
     with state.container.transaction() as session:
-        service.release_hold(session, hold_id=hold_id, reason=reason,
-                             actor=acting(session, actor, Action.RETENTION_MANAGE))
+        username = acting(session, actor, Action.RETENTION_MANAGE)
+        service.release_hold(session, hold_id=hold_id, reason=reason, actor=username,
+                             scope=viewer_of(session, username, state.container.today()))
     emit(state, {"id": hold_id, "released": True}, f"hold {hold_id} released")
 
 
 @holds.command("list")
 @click.option("--all", "everything", is_flag=True, help="Released holds too.")
+@as_user
 @pass_state
 @handles_errors
-def list_(state: State, everything: bool) -> None:
-    """List holds."""
+def list_(state: State, everything: bool, actor: str | None) -> None:
+    """List holds (with --as, those USER may see)."""
     with state.container.uow() as uow:
+        username = acting(uow.session, actor, Action.RETENTION_READ)
+        scope = viewer_of(uow.session, username, state.container.today())
         items = [{"id": h.id, "reason": h.reason, "customer": h.customer.code if h.customer else None,
                   "released_at": h.released_at}
-                 for h in service.list_holds(uow.session, active=not everything)]
+                 for h in service.list_holds(uow.session, active=not everything, scope=scope)]
     emit(state, items, lambda rows: "\n".join(
         f"{r['id']:>5}  {r['customer'] or 'documents':<12} {r['reason']}"
         + (f"  (released {r['released_at']:%Y-%m-%d})" if r["released_at"] else "") for r in rows)
