@@ -7,24 +7,26 @@ import re
 from functools import lru_cache
 from html import escape
 
-from services.search.analysis import CJK_CLASS, is_cjk, normalise, tokens
-from services.search.id_numbers import mask_resident_ids
+from services.search.analysis import CJK_CLASS, Normalised, is_cjk, normalise, tokens
+from services.search.id_numbers import masked_with_form
 from services.search.query import Clause, masked_forms
 
 CONTEXT = 40
 MAX_SNIPPETS = 3
 
 
-def spans(text: str, clauses: tuple[Clause, ...]) -> list[tuple[int, int]]:
+def spans(text: str, clauses: tuple[Clause, ...], *,
+          norm: Normalised | None = None) -> list[tuple[int, int]]:
     """(start, end) offsets in ``text`` of every match of a required clause.
 
     The clause's terms are NFKC-normalised, so they are looked for in the
     normalised text, and what is found is mapped back to the original. A
     regular expression rebuilt from the terms finds matches at C speed; only if
     it finds none (text that folds unusually, e.g. ß against ss) are the tokens
-    compared one by one."""
+    compared one by one. ``norm`` is the normalised text, where the caller has it."""
     wanted = [c for c in clauses if not c.exclude]
-    norm = normalise(text)
+    if norm is None:
+        norm = normalise(text)
     found = [(m.start(), m.end()) for c in wanted for m in _pattern(c.terms).finditer(norm.text)]
     if norm.pieces:
         found = [(norm.original_start(start), norm.original_end(end)) for start, end in found]
@@ -79,10 +81,13 @@ def snippets(text: str, clauses: tuple[Clause, ...], *, mark: tuple[str, str] = 
     With ``mask_ids`` resident ID numbers are masked first and the matches are
     those of the query's masked forms in the masked text — what the engine
     matched — so no mark falls on, or leaves out, a hidden digit."""
+    if all(clause.exclude for clause in clauses):
+        return []  # nothing to mark, so no passage
+    norm = None
     if mask_ids:
-        text = mask_resident_ids(text)
+        text, norm = masked_with_form(text)
         clauses = tuple(form for clause in clauses for form in masked_forms(clause))
-    found = spans(text, clauses)
+    found = spans(text, clauses, norm=norm)
     result: list[str] = []
     covered_to = -1
     for start, end in found:

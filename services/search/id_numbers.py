@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from services.search.analysis import normalise
+from services.search.analysis import Normalised, normalise
 
 # once NFKC has folded full-width digits, spaces and hyphens: 18 characters in
 # one run or split by spaces, hyphens or a line break, the check character X or x
@@ -33,28 +33,35 @@ def mask_resident_ids(text: str, *, checked: bool = True) -> str:
     are written like an ID number: a number typed into a query is masked
     whatever its digits, since whether its check digit holds depends on the
     very digits that are hidden."""
-    norm = normalise(text)
-    hidden = [i for where in _numbers(norm.text, checked) for i in where]
-    if not hidden:
-        return text
-    masked = list(text)
-    for i in hidden:
-        for k in range(norm.original_start(i), norm.original_end(i + 1)):
-            masked[k] = "*"
-    return "".join(masked)
+    return _masked(text, checked)[0]
+
+
+def masked_with_form(text: str) -> tuple[str, Normalised]:
+    """``text`` with its ID numbers masked, and the NFKC form of that with its
+    map back to the original — one normalisation for both, as highlights need."""
+    masked, plain, masked_normal = _masked(text, True)
+    return masked, Normalised(masked_normal, plain.pieces)
 
 
 def masked_nfkc(text: str) -> tuple[str, str]:
     """The NFKC form of ``text``, as the index reads it, and the same with every
     resident ID number masked: one normalisation for both."""
-    normal = normalise(text).text
-    hidden = [i for where in _numbers(normal, True) for i in where]
+    _, plain, masked_normal = _masked(text, True)
+    return plain.text, masked_normal
+
+
+def _masked(text: str, checked: bool) -> tuple[str, Normalised, str]:
+    """The original masked, its NFKC form, and that form masked."""
+    plain = normalise(text)
+    hidden = [i for where in _numbers(plain.text, checked) for i in where]
     if not hidden:
-        return normal, normal
-    masked = list(normal)
+        return text, plain, plain.text
+    original, normal = list(text), list(plain.text)
     for i in hidden:
-        masked[i] = "*"
-    return normal, "".join(masked)
+        normal[i] = "*"
+        for k in range(plain.original_start(i), plain.original_end(i + 1)):
+            original[k] = "*"
+    return "".join(original), plain, "".join(normal)
 
 
 def _numbers(text: str, checked: bool) -> list[list[int]]:
