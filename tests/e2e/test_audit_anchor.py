@@ -18,7 +18,7 @@ from shared.audit import Anchor
 from shared.audit_anchor import AnchorFile, LockedObjectAnchors
 from shared.bootstrap import Container
 from shared.db.models import AuditEvent
-from tests.conftest import login, make_user
+from tests.conftest import embedded_only, login, make_user
 from tests.e2e.test_cli import DANGAN, env_for
 from tests.integration.test_audit_trail import tamper
 
@@ -111,10 +111,9 @@ def test_an_unmoved_head_is_not_anchored_twice(archivist: httpx.Client, containe
     assert [a.event_id for a in log.read()] == [newest_id(container)]
 
 
+@embedded_only  # the local directory has no Object Lock: anchors go to a file there
 def test_the_embedded_archive_appends_anchors_to_a_file_beside_its_data(
         archivist: httpx.Client, container: Container) -> None:
-    if container.store.object_lock() is not None:
-        pytest.skip("the store locks objects itself: anchors are objects there")
     log = audit_anchor.anchor_log(container.settings, container.store)
     assert isinstance(log, AnchorFile) and log.path.parent == container.settings.home
     with container.uow() as uow:
@@ -124,11 +123,11 @@ def test_the_embedded_archive_appends_anchors_to_a_file_beside_its_data(
     assert len(lines) == 2 and json.loads(lines[0])["event"] == newest_id(container)
 
 
+@pytest.mark.parametrize("backend", ["production"], indirect=True)  # S3 locks objects itself
 def test_on_s3_each_anchor_is_an_object_under_object_lock(
         archivist: httpx.Client, container: Container) -> None:
     lock = container.store.object_lock()
-    if lock is None:
-        pytest.skip("the local directory has no Object Lock: anchors go to a file there")
+    assert lock is not None
     log = audit_anchor.anchor_log(container.settings, container.store)
     assert isinstance(log, LockedObjectAnchors)
     with container.uow() as uow:
