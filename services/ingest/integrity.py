@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from shared import audit
+from shared import audit, audit_anchor
 from shared.bootstrap import Container
 from shared.db.models import Document, DocumentVersion, PendingObject
 from shared.domain.errors import DanganError
@@ -104,7 +104,9 @@ def check_records(ctx: Container) -> list[Finding]:
                 found.append(Finding("integrity", target, "required metadata is missing"))
             if not document.versions:
                 found.append(Finding("integrity", target, "no version of its content"))
-        report = audit.verify(uow.session)
+        # the chain, and its end against the anchors kept outside the database
+        anchors = audit_anchor.anchor_log(ctx.settings, ctx.store).read()
+        report = audit.verify(uow.session, anchors=anchors)
     if not report.ok:
         found.append(Finding("authenticity", f"audit event {report.first_broken_id}",
                              f"the audit chain is broken: {report.reason}"))

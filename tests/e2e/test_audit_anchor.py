@@ -83,6 +83,9 @@ def test_a_tail_cut_off_with_its_head_is_reported_at_the_last_anchor(
     done = cli_verify(container)
     assert done.returncode == 1
     assert json.loads(done.stdout) == report
+    check = subprocess.run([DANGAN, "check"], env=env_for(container.settings),
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode != 0 and f"audit event {kept + 1}" in check.stdout + check.stderr
 
 
 def test_a_different_event_where_an_anchor_stood_is_reported(
