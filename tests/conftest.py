@@ -34,6 +34,19 @@ S3_ENDPOINT = os.environ.get("DANGAN_TEST_S3_ENDPOINT")
 PASSWORD = "correct horse battery"
 
 
+def opensearch_url() -> str:
+    """The test OpenSearch node. Without one the test is skipped, the reason on
+    the summary line: Java or Maven missing (infra/local/opensearch.sh says so);
+    under CI with no such reason, it fails."""
+    url = os.environ.get("DANGAN_TEST_OPENSEARCH_URL")
+    if url:
+        return url
+    missing = os.environ.get("DANGAN_TEST_OPENSEARCH_MISSING", "")
+    if os.environ.get("CI") and not missing:
+        pytest.fail("DANGAN_TEST_OPENSEARCH_URL is not set")
+    pytest.skip(f"OPENSEARCH suite skipped: {missing or 'DANGAN_TEST_OPENSEARCH_URL is not set'}")
+
+
 def _need(value: str | None, what: str) -> None:
     if value:
         return

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -30,10 +29,8 @@ from shared.domain.model import Role
 from shared.jobs.queue import EXTRACT, JobState
 from services.composition import Archive, build_archive
 from tests import samples
-from tests.conftest import Backend, LiveServer, drain, login, make_user, production_backend
+from tests.conftest import Backend, LiveServer, drain, login, make_user, opensearch_url, production_backend
 
-OPENSEARCH_URL = os.environ.get("DANGAN_TEST_OPENSEARCH_URL")
-OPENSEARCH_MISSING = os.environ.get("DANGAN_TEST_OPENSEARCH_MISSING", "")
 TODAY = date(2026, 6, 1)
 UNTIL = "2026-09-01"
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
@@ -75,13 +72,9 @@ def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archi
 
         backend = Backend("embedded", Settings(home=tmp_path / "home", _env_file=None))
     else:
-        if not OPENSEARCH_URL:
-            reason = OPENSEARCH_MISSING or "DANGAN_TEST_OPENSEARCH_URL is not set"
-            if os.environ.get("CI") and not OPENSEARCH_MISSING:
-                pytest.fail(reason)
-            pytest.skip(f"OPENSEARCH suite skipped: {reason}")
+        url = opensearch_url()
         backend = production_backend(request, tmp_path)
-        backend.settings.opensearch_url = OPENSEARCH_URL
+        backend.settings.opensearch_url = url
         backend.settings.opensearch_index = f"leak-{uuid.uuid4().hex[:12]}"
     built = build_archive(backend.settings)
     built.core.clock = lambda: TODAY

@@ -7,8 +7,6 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pytest
-
 from shared.bootstrap import Container
 from shared.domain.access import AccessScope
 from shared.jobs.runner import Worker
@@ -17,8 +15,8 @@ from services.ingest import NewDocument, archive_document, hash_file
 from services.search import SearchIndex, SearchQuery, build_index, parse
 from services.search.indexer import IndexHandler
 from tests import samples
+from tests.conftest import opensearch_url
 from tests.faults import FaultyProxy
-from tests.integration.test_search_contract import OPENSEARCH_MISSING, OPENSEARCH_URL
 
 
 def archive(ctx: Container, path: Path, title: str) -> str:
@@ -34,11 +32,10 @@ def found(index: SearchIndex, words: str) -> list[str]:
 
 def test_a_down_search_engine_delays_indexing_and_loses_nothing(container: Container,
                                                                  tmp_path: Path) -> None:
-    if not OPENSEARCH_URL:
-        pytest.skip(f"OPENSEARCH suite skipped: {OPENSEARCH_MISSING or 'no OpenSearch node'}")
+    url = opensearch_url()
     from services.search.opensearch import OpenSearchIndex
 
-    node = urlparse(OPENSEARCH_URL)
+    node = urlparse(url)
     proxy = FaultyProxy(node.hostname, node.port)
     alias = f"t-{uuid.uuid4().hex[:12]}"
     index = OpenSearchIndex(proxy.url, alias=alias)
@@ -59,7 +56,7 @@ def test_a_down_search_engine_delays_indexing_and_loses_nothing(container: Conta
     with container.transaction() as session:
         session.execute(Job.__table__.update().values(run_after=Job.created_at))
     worker.drain()
-    direct = OpenSearchIndex(OPENSEARCH_URL, alias=alias)
+    direct = OpenSearchIndex(url, alias=alias)
     assert found(direct, "质押合同") == [document]
     proxy.close()
 
