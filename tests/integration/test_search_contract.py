@@ -3,7 +3,6 @@ OpenSearch node (started by `make test`; skipped, with the reason on the
 summary line, only where Java or Maven is missing)."""
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -17,9 +16,8 @@ from shared.domain.errors import SearchUnavailable
 from services.search import IndexedDocument, SearchIndex, SearchQuery, parse
 from services.search.embedded import VERSION_FILE, EmbeddedIndex
 from services.search.id_numbers import valid_resident_id
+from tests.conftest import opensearch_url
 
-OPENSEARCH_URL = os.environ.get("DANGAN_TEST_OPENSEARCH_URL")
-OPENSEARCH_MISSING = os.environ.get("DANGAN_TEST_OPENSEARCH_MISSING", "")
 EVERY_LEVEL = AccessScope(clearance=1)  # sees every secrecy level; not an archivist
 
 
@@ -28,14 +26,10 @@ def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchInde
     if request.param == "embedded":
         engine: SearchIndex = EmbeddedIndex(tmp_path / "index")
     else:
-        if not OPENSEARCH_URL:
-            reason = OPENSEARCH_MISSING or "DANGAN_TEST_OPENSEARCH_URL is not set"
-            if os.environ.get("CI") and not OPENSEARCH_MISSING:
-                pytest.fail(reason)
-            pytest.skip(f"OPENSEARCH suite skipped: {reason}")
+        url = opensearch_url()
         from services.search.opensearch import OpenSearchIndex
 
-        engine = OpenSearchIndex(OPENSEARCH_URL, alias=f"t-{uuid.uuid4().hex[:12]}")
+        engine = OpenSearchIndex(url, alias=f"t-{uuid.uuid4().hex[:12]}")
     yield engine
     engine.close()
 
@@ -353,7 +347,7 @@ def age(index: SearchIndex) -> SearchIndex:
 
     assert isinstance(index, OpenSearchIndex)
     index.client.indices.put_mapping(index=index.alias, body={"_meta": {"dangan_schema": 1}})
-    return OpenSearchIndex(OPENSEARCH_URL or "", alias=index.alias)
+    return OpenSearchIndex(opensearch_url(), alias=index.alias)
 
 
 def test_an_index_of_an_earlier_schema_answers_nothing_until_rebuilt(loaded: SearchIndex) -> None:
