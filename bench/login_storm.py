@@ -2,17 +2,18 @@
 failed logins.
 
 Starts `dangan serve` (embedded defaults) in a throw-away DANGAN_HOME on a
-free port, logs one staff member in, and times GET /api/v1/auth/me back to
-back: first on the idle server, then while a second process keeps 60 failed
+free port, logs one staff member in, and times GET /api/v1/auth/me, one
+request every 10 ms: first on the idle server, then while a second process keeps 60 failed
 logins in flight — half of them for one username (the staff member's own,
 who stays logged in), half for a new username each time. With --addresses
 many (the default) each storm connection comes from an address of its own
 (127.0.1.N), so the per-address throttle does not end the storm and the
-password-check pool bears it; --addresses one sends it all from 127.0.0.1.
+login lane bears it; --addresses one sends it all from 127.0.0.1.
 Prints p50/p95/max of both series side by side, their ratio, and how the
 storm was answered. The target: under the storm within 2× idle.
 
-    .venv/bin/python bench/login_storm.py [--samples 300] [--storm 60] [--addresses many|one] [--json]
+    .venv/bin/python bench/login_storm.py [--samples 500] [--every 0.01] [--storm 60]
+        [--addresses many|one] [--json]
 """
 from __future__ import annotations
 
@@ -41,9 +42,13 @@ USER = "bench"
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--samples", type=int, default=300, help="timed requests in each series")
+    parser.add_argument("--samples", type=int, default=500, help="timed requests in each series")
+    parser.add_argument("--every", type=float, default=0.01,
+                        help="seconds between the starts of two timed requests")
     parser.add_argument("--storm", type=int, default=60, help="failed logins kept in flight")
     parser.add_argument("--addresses", choices=["many", "one"], default="many")
+    parser.add_argument("--set", action="append", default=[], metavar="DANGAN_X=VALUE",
+                        help="a setting of the server, e.g. DANGAN_LOGIN_HASH_WORKERS=1 (repeatable)")
     parser.add_argument("--json", action="store_true")
     return parser.parse_args()
 
@@ -54,9 +59,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(home: Path) -> tuple[subprocess.Popen, str]:
+def start(home: Path, settings: list[str]) -> tuple[subprocess.Popen, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DANGAN_")}
     port = free_port()
+    env.update(item.split("=", 1) for item in settings)
     env.update(DANGAN_HOME=str(home), DANGAN_PORT=str(port))
     subprocess.run([DANGAN, "users", "add", USER, "--role", "staff", "--password-stdin"],
                    input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
@@ -74,14 +80,17 @@ def start(home: Path) -> tuple[subprocess.Popen, str]:
     return server, url
 
 
-def timed(client: httpx.Client, count: int) -> list[float]:
-    """Milliseconds of ``count`` GET /api/v1/auth/me, one after another."""
-    took = []
+def timed(client: httpx.Client, count: int, every: float) -> tuple[list[float], Counter[int]]:
+    """Milliseconds of ``count`` GET /api/v1/auth/me, one at a time, started
+    ``every`` seconds apart (or as soon as the last ended), and their statuses
+    (any but 200 is a failure the figures must show)."""
+    took, statuses = [], Counter[int]()
     for _ in range(count):
         started = time.perf_counter()
-        client.get("/api/v1/auth/me").raise_for_status()
+        statuses[client.get("/api/v1/auth/me").status_code] += 1
         took.append((time.perf_counter() - started) * 1000)
-    return took
+        time.sleep(max(0.0, every - (time.perf_counter() - started)))
+    return took, statuses
 
 
 # --------------------------------------------------------------------------- the storm
@@ -101,7 +110,7 @@ async def _storm(url: str, size: int, many_addresses: bool, stop: Event) -> dict
         transport = httpx.AsyncHTTPTransport(local_address=address)
         async with httpx.AsyncClient(base_url=url, transport=transport, timeout=120) as client:
             attempt = 0
-            while not stop.is_set():
+            while True:
                 attempt += 1
                 username = USER if n % 2 == 0 else f"guess-{n}-{attempt}"
                 response = await client.post("/api/v1/auth/token",
@@ -109,7 +118,12 @@ async def _storm(url: str, size: int, many_addresses: bool, stop: Event) -> dict
                 code = response.json().get("error", {}).get("code", "")
                 answers[f"{response.status_code} {code}".strip()] += 1
 
-    await asyncio.gather(*(attacker(n) for n in range(size)))
+    tasks = [asyncio.create_task(attacker(n)) for n in range(size)]
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+    for task in tasks:  # what is still in flight when the timing ends is not waited for
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     return dict(answers)
 
 
@@ -127,13 +141,18 @@ def report(result: dict, as_json: bool) -> None:
         print(json.dumps(result, indent=2))
         return
     idle, loaded, ratio = result["idle_ms"], result["storm_ms"], result["ratio"]
-    print(f"GET /api/v1/auth/me, {result['samples']} requests per series (ms); storm: "
+    print(f"GET /api/v1/auth/me, {result['samples']} requests per series, "
+          f"{result['every'] * 1000:.0f} ms apart (ms); storm: "
           f"{result['storm']} failed logins in flight from {result['addresses']} address(es)")
     print(f"{'':14}{'p50':>9}{'p95':>9}{'max':>9}")
     print(f"{'idle':14}{idle['p50']:9.2f}{idle['p95']:9.2f}{idle['max']:9.2f}")
     print(f"{'under storm':14}{loaded['p50']:9.2f}{loaded['p95']:9.2f}{loaded['max']:9.2f}")
     print(f"{'ratio':14}{ratio['p50']:8.2f}×{ratio['p95']:8.2f}×{ratio['max']:8.2f}×"
           "   (target: within 2×)")
+    for series, statuses in result["statuses"].items():
+        if set(statuses) != {200}:
+            print(f"  {series}: answered " + ", ".join(f"{n} × {status}"
+                                                     for status, n in sorted(statuses.items())))
     answers = ", ".join(f"{n} × {what}" for what, n in sorted(result["storm_answers"].items()))
     print(f"storm answered in {result['storm_seconds']:.1f} s: {answers}")
 
@@ -141,20 +160,20 @@ def report(result: dict, as_json: bool) -> None:
 def main() -> int:
     args = parse_args()
     work = Path(tempfile.mkdtemp(prefix="dangan-bench-"))
-    server, url = start(work / "home")
+    server, url = start(work / "home", args.set)
     try:
         client = httpx.Client(base_url=url, timeout=120)
         token = client.post("/api/v1/auth/token", data={"username": USER, "password": PASSWORD})
         client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        timed(client, 20)  # warm up
-        idle = timed(client, args.samples)
+        timed(client, 20, 0)  # warm up
+        idle, idle_statuses = timed(client, args.samples, args.every)
         stop, tally = multiprocessing.Event(), multiprocessing.Queue()
         attackers = multiprocessing.Process(target=storm, args=(
             url, args.storm, args.addresses == "many", stop, tally))
         began = time.monotonic()
         attackers.start()
         time.sleep(2)  # the storm at full strength
-        loaded = timed(client, args.samples)
+        loaded, storm_statuses = timed(client, args.samples, args.every)
         stop.set()
         answers = tally.get(timeout=300)
         attackers.join()
@@ -163,9 +182,10 @@ def main() -> int:
         os.killpg(server.pid, 9)
         server.wait()
     idle_f, loaded_f = figures(idle), figures(loaded)
-    report({"samples": args.samples, "storm": args.storm, "addresses": args.addresses,
+    report({"samples": args.samples, "every": args.every, "storm": args.storm, "addresses": args.addresses,
             "idle_ms": idle_f, "storm_ms": loaded_f,
             "ratio": {k: round(loaded_f[k] / idle_f[k], 2) for k in idle_f},
+            "statuses": {"idle": dict(idle_statuses), "under storm": dict(storm_statuses)},
             "storm_answers": answers, "storm_seconds": round(lasted, 1)}, args.json)
     return 0
 

@@ -76,6 +76,8 @@ class Settings(BaseSettings):
                                     description="threads that check passwords, apart from requests")
     login_queue: int = Field(default=8, ge=0, description=(
         "logins that may wait for a hash worker; more are answered 429 at once"))
+    login_refusal_pause_seconds: float = Field(default=1, ge=0, le=60,
+                                               description="how long a 429 to a login is held back")
 
     @field_validator("s3_endpoint", "s3_bucket", "database_url", "opensearch_url", mode="before")
     @classmethod

@@ -18,7 +18,7 @@ from services.api.hashing import LoginLane
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:  # async: no thread hop to read a field
     return request.app.state.container
 
 

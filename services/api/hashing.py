@@ -79,4 +79,4 @@ def _yield_the_cpu() -> None:
     """Lower this hashing thread's CPU priority (argon2's own threads inherit
     it): requests then get the cores first, and hashing takes what is left."""
     if sys.platform == "linux":  # there a thread id names one thread; elsewhere the whole process
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

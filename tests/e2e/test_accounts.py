@@ -28,7 +28,8 @@ from tests.conftest import PASSWORD, LiveServer, make_user
 from tests.e2e.test_cli import env_for
 
 FAST = {"login_account_failures": 3, "login_address_failures": 50,
-        "login_first_delay_seconds": 1, "login_longest_delay_seconds": 4}
+        "login_first_delay_seconds": 1, "login_longest_delay_seconds": 4,
+        "login_refusal_pause_seconds": 0}
 
 
 @contextmanager
@@ -151,7 +152,16 @@ def test_throttled_attempts_hash_nothing_and_are_recorded_once(
         assert len(events(ctx, "auth.login_failed")) == 3
 
 
-def test_too_many_logins_at_once_are_answered_at_once_not_queued(
+def test_a_refused_attempt_is_held_back_before_its_answer(tmp_path: Path) -> None:
+    with serving(tmp_path, login_first_delay_seconds=60, login_refusal_pause_seconds=1) as (ctx, client):
+        make_user(ctx, "staff1", role="staff")
+        fail(client, "staff1", 3)
+        started = time.monotonic()
+        assert_throttled(token_request(client, "staff1"))
+        assert time.monotonic() - started >= 0.5  # the pause, with its jitter, is 0.5–1.5 s
+
+
+def test_too_many_logins_at_once_are_refused_not_queued(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     held, release = threading.Event(), threading.Event()
     real = accounts.password_matches

@@ -1,6 +1,8 @@
 """POST /api/v1/auth/token: password login -> bearer token; /logout; /me."""
 from __future__ import annotations
 
+import asyncio
+import random
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -11,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from shared import accounts
 from shared.accounts import LoginAttempt
 from shared.bootstrap import Container
-from shared.domain.errors import AuthenticationFailed
+from shared.domain.errors import AuthenticationFailed, TooManyAttempts
 from shared.domain.throttle import LoginThrottle
 from shared.views import user_out
 from services.api.deps import BearerToken, ContainerDep, CurrentUser, LoginLaneDep
@@ -32,10 +34,17 @@ async def issue_token(ctx: ContainerDep, lane: LoginLaneDep, request: Request,
     attempt = LoginAttempt(username=form.username,
                            address=request.client.host if request.client else "-")
     throttle = accounts.login_throttle(ctx.settings)
-    async with lane.admitted():
-        password_hash = await lane.database(_before_hashing, ctx, attempt, throttle)
-        matched = await lane.hash(accounts.password_matches, password_hash, form.password)
-        token = await lane.database(_conclude, ctx, attempt, matched, throttle)
+    try:
+        async with lane.admitted():
+            password_hash = await lane.database(_before_hashing, ctx, attempt, throttle)
+            matched = await lane.hash(accounts.password_matches, password_hash, form.password)
+            token = await lane.database(_conclude, ctx, attempt, matched, throttle)
+    except TooManyAttempts:
+        # held back, costing nothing but a timer: a client that keeps N attempts
+        # in flight is refused N times a second at most, not as fast as we can
+        # answer; the jitter keeps N refused together from coming back together
+        await asyncio.sleep(ctx.settings.login_refusal_pause_seconds * random.uniform(0.5, 1.5))
+        raise
     return TokenOut(access_token=token, expires_in=ctx.settings.token_hours * 3600)
 
 
