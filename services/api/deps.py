@@ -13,7 +13,7 @@ from shared.accounts import user_for_token
 from shared.bootstrap import Container
 from shared.domain.errors import AuthenticationFailed, PermissionDenied
 from shared.domain.permissions import Action, allows
-from services.api.hashing import LoginLane
+from services.api.login_lane import LoginLane
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 

@@ -24,8 +24,8 @@ T = TypeVar("T")
 class LoginLane:
     """At most ``workers`` password hashes at a time, on threads that yield the
     CPU to requests; the logins' database steps on as many threads again; and
-    at most ``queue`` logins waiting beyond those: past that a login is answered
-    at once (429, retry shortly) instead of queueing without end."""
+    at most ``queue`` logins waiting beyond those: past that a login is refused
+    (429, retry shortly) instead of queueing without end."""
 
     def __init__(self, *, workers: int, queue: int) -> None:
         # the threads end once this object is collected (ThreadPoolExecutor holds it weakly)
