@@ -212,7 +212,8 @@ class OpenSearchIndex(SearchIndex):
 
     def check(self) -> None:
         with _translated():
-            self.client.cluster.health(timeout="5s")
+            # a number: opensearch-py 3 reads "timeout" as the request's own, in seconds
+            self.client.cluster.health(request_timeout=5)
             self._live()
 
     def close(self) -> None:

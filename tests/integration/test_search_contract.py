@@ -360,3 +360,8 @@ def test_an_index_of_an_earlier_schema_answers_nothing_until_rebuilt(loaded: Sea
     assert old.rebuild(iter(CORPUS)) == 5
     assert ids(old, "合同", clearance=3) == ["00001"]
     old.close()
+
+
+def test_a_healthy_engine_passes_its_readiness_check(loaded: SearchIndex) -> None:
+    loaded.check()  # /readyz asks this; it raises SearchUnavailable when the engine is not ready
+    assert ids(loaded, "合同", clearance=3) == ["00001"]
