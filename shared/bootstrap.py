@@ -37,6 +37,10 @@ class Container:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
 
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads and never waits for writers (Database.reading)."""
+        return self.database.reading()
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A unit of work that commits when the block ends without an error."""

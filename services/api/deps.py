@@ -36,7 +36,7 @@ class Principal:
 
 
 def _lookup(ctx: Container, token: str) -> Principal:
-    with ctx.uow() as uow:
+    with ctx.reading() as uow:  # every request asks: never behind the writers
         user = user_for_token(uow.session, token)
         return Principal(user.id, user.username, user.role, user.clearance)
 

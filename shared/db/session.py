@@ -18,6 +18,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from shared.domain.errors import DatabaseUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+READING = "dangan_reading"  # the execution option of a read-only unit of work
 
 
 def make_engine(url: str) -> Engine:
@@ -47,7 +48,10 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a unit of work that only reads (Database.reading) begins deferred: in WAL
+        # mode it then never waits for a writer, nor a writer for it
+        reading = conn.get_execution_options().get(READING, False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -104,6 +108,13 @@ class Database:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads: on SQLite it takes no write lock, so
+        it never waits behind writers (a write in it would fail, not wait)."""
+        engine = self.sessions.kw["bind"]
+        reader = engine.execution_options(**{READING: True})
+        return UnitOfWork(sessionmaker(bind=reader, expire_on_commit=False))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
