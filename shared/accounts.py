@@ -32,7 +32,10 @@ from shared.domain.errors import (
 from shared.domain.model import SECRECY_LEVELS, Role
 from shared.domain.throttle import Failures, LoginThrottle, ThrottleRule, retry_after
 
-_hasher = PasswordHasher()
+# argon2id, 64 MiB and 3 passes as argon2-cffi's defaults, in one lane: a hash
+# then takes one core, so the login lane's threads (DANGAN_LOGIN_HASH_WORKERS)
+# bound what hashing can take of the machine; hashes made with other lanes still verify
+_hasher = PasswordHasher(parallelism=1)
 # verifying against this keeps the time of a login for an unknown user the same
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 MIN_PASSWORD = 8

@@ -5,6 +5,7 @@ file, a local object directory and (later) an embedded search index.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
@@ -72,8 +73,9 @@ class Settings(BaseSettings):
     login_address_failures: int = Field(default=20, ge=1)
     login_first_delay_seconds: float = Field(default=30, gt=0)
     login_longest_delay_seconds: float = Field(default=900, gt=0)
-    login_hash_workers: int = Field(default=2, ge=1, le=64,
-                                    description="threads that check passwords, apart from requests")
+    login_hash_workers: int = Field(default=max(1, (os.cpu_count() or 2) // 2), ge=1, le=64,
+                                    description="threads that check passwords, apart from requests "
+                                                "(default: half the cores)")
     login_queue: int = Field(default=8, ge=0, description=(
         "logins that may wait for a hash worker; more are answered 429 at once"))
     login_refusal_pause_seconds: float = Field(default=1, ge=0, le=60,

@@ -80,3 +80,5 @@ def _yield_the_cpu() -> None:
     it): requests then get the cores first, and hashing takes what is left."""
     if sys.platform == "linux":  # there a thread id names one thread; elsewhere the whole process
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        # SCHED_IDLE: run only when no other thread of the machine wants the core
+        os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
