@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from shared.audit import Anchor, head
 from shared.config import Settings
-from shared.domain.errors import Conflict
+from shared.domain.errors import Conflict, NotFound
 from shared.domain.retention import add_years
 from shared.storage import BlobStore
 
@@ -85,8 +85,13 @@ class LockedObjectAnchors(AnchorLog):
 
     def read(self) -> list[Anchor]:
         anchors = []
-        for key in self.store.keys(PREFIX):
-            reader = self.store.open(key)
+        for key in self.store.keys(PREFIX):  # keys that still hold a version
+            try:
+                reader = self.store.open(key)
+            except NotFound:  # Object Lock keeps the version; a delete marker only hides it
+                raise Conflict(f"the audit anchor {key} was hidden by a delete marker; its locked "
+                               "version is still in the bucket: someone tried to remove it",
+                               code="anchor_hidden") from None
             try:
                 anchors.append(_decode(reader.read().decode("utf-8"), key))
             finally:

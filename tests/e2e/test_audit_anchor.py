@@ -18,7 +18,7 @@ from shared.audit import Anchor
 from shared.audit_anchor import AnchorFile, LockedObjectAnchors
 from shared.bootstrap import Container
 from shared.db.models import AuditEvent
-from tests.conftest import embedded_only, login, make_user
+from tests.conftest import embedded_only, login, make_user, s3_client
 from tests.e2e.test_cli import DANGAN, env_for
 from tests.integration.test_audit_trail import tamper
 
@@ -146,3 +146,15 @@ def test_an_anchor_reads_back_as_written(tmp_path: Path) -> None:
     anchor = Anchor(at=datetime(2026, 6, 1, 12, 0, tzinfo=UTC), event_id=7, hash="ab" * 32)
     log.append(anchor)
     assert log.read() == [anchor]
+
+
+@pytest.mark.parametrize("backend", ["production"], indirect=True)
+def test_an_anchor_hidden_by_a_delete_marker_is_reported(
+        auditor: httpx.Client, archivist: httpx.Client, container: Container) -> None:
+    assert auditor.post("/api/v1/audit/anchor").status_code == 200
+    key = container.store.keys(audit_anchor.PREFIX)[0]
+    client = s3_client(container.settings.s3_endpoint or "")
+    client.delete_object(Bucket=container.settings.s3_bucket, Key=key)  # no version: a marker
+    refused = auditor.get("/api/v1/audit/verify")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "anchor_hidden"
+    assert key in refused.json()["error"]["message"]
