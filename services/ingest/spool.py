@@ -128,7 +128,17 @@ def _running(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed process whose parent has not reaped it yet (in a container, init
+    may never): it answers signals but will run no more."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (not Linux), or it has just gone
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def clean_filename(filename: str) -> str:
