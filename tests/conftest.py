@@ -16,9 +16,11 @@ import boto3
 import httpx
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine, make_url, text
 
+from shared import accounts
 from shared.accounts import add_user
 from shared.bootstrap import Container
 from shared.config import Settings, normalise_database_url
@@ -28,6 +30,12 @@ from services.composition import Archive, build_archive
 
 if TYPE_CHECKING:
     from services.search import SearchIndex
+
+# The suite creates hundreds of accounts: their passwords are hashed with a cheap
+# argon2id cost here (a hash carries its parameters, so every server still
+# verifies them). The archive's own cost (shared/accounts.py) is what the login
+# tests and bench/login_storm.py exercise through `dangan serve`.
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 PG_URL = os.environ.get("DANGAN_TEST_DATABASE_URL")
 S3_ENDPOINT = os.environ.get("DANGAN_TEST_S3_ENDPOINT")
