@@ -11,9 +11,12 @@ many (the default) each storm connection comes from an address of its own
 login lane bears it; --addresses one sends it all from 127.0.0.1.
 Prints p50/p95/max of both series side by side, their ratio, and how the
 storm was answered. The target: under the storm within 2× idle.
+Then times a successful login (at the archive's own argon2 cost) on the idle
+server and while a busy loop runs on every core at normal priority, as other
+requests would: the password check yields the CPU but must not starve.
 
     .venv/bin/python bench/login_storm.py [--samples 500] [--every 0.01] [--storm 60]
-        [--addresses many|one] [--json]
+        [--addresses many|one] [--logins 10] [--json]
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from multiprocessing.synchronize import Event
+from multiprocessing.synchronize import Event, Semaphore
 from pathlib import Path
 
 import httpx
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DANGAN = str(ROOT / ".venv/bin/dangan")
 PASSWORD = "bench password 1"
 USER = "bench"
+QUIET_USER = "bench-quiet"  # one the storm never names, for the timed successful logins
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,6 +51,8 @@ def parse_args() -> argparse.Namespace:
                         help="seconds between the starts of two timed requests")
     parser.add_argument("--storm", type=int, default=60, help="failed logins kept in flight")
     parser.add_argument("--addresses", choices=["many", "one"], default="many")
+    parser.add_argument("--logins", type=int, default=10,
+                        help="successful logins timed idle and with every core busy")
     parser.add_argument("--set", action="append", default=[], metavar="DANGAN_X=VALUE",
                         help="a setting of the server, e.g. DANGAN_LOGIN_HASH_WORKERS=1 (repeatable)")
     parser.add_argument("--json", action="store_true")
@@ -64,8 +70,9 @@ def start(home: Path, settings: list[str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env.update(item.split("=", 1) for item in settings)
     env.update(DANGAN_HOME=str(home), DANGAN_PORT=str(port))
-    subprocess.run([DANGAN, "users", "add", USER, "--role", "staff", "--password-stdin"],
-                   input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    for user in (USER, QUIET_USER):
+        subprocess.run([DANGAN, "users", "add", user, "--role", "staff", "--password-stdin"],
+                       input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
     home.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen([DANGAN, "serve"], env=env, stdout=subprocess.DEVNULL,
                               stderr=(home / "serve.log").open("w"), start_new_session=True)
@@ -131,6 +138,46 @@ async def _storm(url: str, size: int, many_addresses: bool, stop: Event) -> dict
     return dict(answers)
 
 
+# --------------------------------------------------------------------------- busy cores
+
+
+def _burn(started: Semaphore, stop: Event) -> None:
+    started.release()
+    while not stop.is_set():
+        pass
+
+
+def logins(url: str, count: int) -> list[float]:
+    """Milliseconds of ``count`` successful logins, one after another, from an
+    address the storm did not use."""
+    took = []
+    transport = httpx.HTTPTransport(local_address="127.0.2.1")
+    with httpx.Client(base_url=url, timeout=300, transport=transport) as client:
+        for _ in range(count):
+            started = time.perf_counter()
+            response = client.post("/api/v1/auth/token",
+                                   data={"username": QUIET_USER, "password": PASSWORD})
+            took.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+    return took
+
+
+def logins_on_busy_cores(url: str, count: int) -> list[float]:
+    started, stop = multiprocessing.Semaphore(0), multiprocessing.Event()
+    burners = [multiprocessing.Process(target=_burn, args=(started, stop))
+               for _ in range(os.cpu_count() or 1)]
+    for burner in burners:
+        burner.start()
+    try:
+        for _ in burners:
+            started.acquire()
+        return logins(url, count)
+    finally:
+        stop.set()
+        for burner in burners:
+            burner.join()
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -159,6 +206,9 @@ def report(result: dict, as_json: bool) -> None:
                                                      for status, n in sorted(statuses.items())))
     answers = ", ".join(f"{n} × {what}" for what, n in sorted(result["storm_answers"].items()))
     print(f"storm answered in {result['storm_seconds']:.1f} s: {answers}")
+    quiet, busy = result["login_idle_ms"], result["login_busy_ms"]
+    print(f"a successful login (ms), {result['logins']} each: idle p50 {quiet['p50']:.0f} "
+          f"max {quiet['max']:.0f}; every core busy p50 {busy['p50']:.0f} max {busy['max']:.0f}")
 
 
 def main() -> int:
@@ -182,6 +232,9 @@ def main() -> int:
         answers = tally.get(timeout=300)
         attackers.join()
         lasted = time.monotonic() - began
+        time.sleep(2)  # the storm's last hashes end
+        login_idle = logins(url, args.logins)
+        login_busy = logins_on_busy_cores(url, args.logins)
     finally:
         os.killpg(server.pid, 9)
         server.wait()
@@ -190,7 +243,9 @@ def main() -> int:
             "idle_ms": idle_f, "storm_ms": loaded_f,
             "ratio": {k: round(loaded_f[k] / idle_f[k], 2) for k in idle_f},
             "statuses": {"idle": dict(idle_statuses), "under storm": dict(storm_statuses)},
-            "storm_answers": answers, "storm_seconds": round(lasted, 1)}, args.json)
+            "storm_answers": answers, "storm_seconds": round(lasted, 1),
+            "logins": args.logins, "login_idle_ms": figures(login_idle),
+            "login_busy_ms": figures(login_busy)}, args.json)
     return 0
 
 

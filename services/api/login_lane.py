@@ -15,7 +15,7 @@ from typing import TypeVar
 import anyio.to_thread
 from anyio import CapacityLimiter
 
-from shared.config import Settings
+from shared.config import BACKGROUND_NICENESS, Settings
 from shared.domain.errors import TooManyAttempts
 
 T = TypeVar("T")
@@ -77,8 +77,8 @@ class LoginLane:
 
 def _yield_the_cpu() -> None:
     """Lower this hashing thread's CPU priority (argon2's own threads inherit
-    it): requests then get the cores first, and hashing takes what is left."""
+    it) to the background work's (OCR): requests get the cores first, and a
+    login still gets its share on a machine kept busy — never SCHED_IDLE, under
+    which a login waits for as long as anything else wants the cores."""
     if sys.platform == "linux":  # there a thread id names one thread; elsewhere the whole process
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        # SCHED_IDLE: run only when no other thread of the machine wants the core
-        os.sched_setscheduler(threading.get_native_id(), os.SCHED_IDLE, os.sched_param(0))
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)

@@ -3,6 +3,7 @@ password-check pool, logout, and disabling, enabling, re-passwording and
 removing users. Embedded defaults, with the throttle's delays made short."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -15,13 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner, Result
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shared import accounts
 from shared.bootstrap import Container
 from shared.config import Settings
-from shared.db.models import AuditEvent
+from shared.db.models import AuditEvent, User
 from services.cli.main import cli
 from services.composition import build_archive
 from tests.conftest import PASSWORD, LiveServer, make_user
@@ -184,6 +186,41 @@ def test_too_many_logins_at_once_are_refused_not_queued(
             assert first.result().status_code == 200
     assert second.status_code == 429 and second.json()["error"]["code"] == "logins_busy"
     assert int(second.headers["retry-after"]) >= 1
+
+
+def _burn(started: Any, stop: Any) -> None:
+    started.release()
+    while not stop.is_set():
+        pass
+
+
+def test_a_login_completes_while_every_core_is_kept_busy(tmp_path: Path) -> None:
+    """The password check yields the CPU to requests but is never starved: with
+    a busy loop on every core, a login at the archive's own argon2 cost (not the
+    suite's cheap one) still answers."""
+    with serving(tmp_path) as (ctx, client):
+        make_user(ctx, "staff1", role="staff")
+        with ctx.transaction() as session:
+            session.execute(update(User).where(User.username == "staff1")
+                            .values(password_hash=PasswordHasher(parallelism=1).hash(PASSWORD)))
+        fork = multiprocessing.get_context("fork")  # a busy loop needs nothing re-imported
+        started, stop = fork.Semaphore(0), fork.Event()
+        burners = [fork.Process(target=_burn, args=(started, stop), daemon=True)
+                   for _ in range(os.cpu_count() or 1)]
+        for burner in burners:
+            burner.start()
+        try:
+            for _ in burners:
+                assert started.acquire(timeout=30)
+            # a generous bound: a fair share of one core finishes the check in seconds,
+            # where a thread that only runs on an idle core would wait for the burners
+            response = client.post("/api/v1/auth/token", timeout=30,
+                                   data={"username": "staff1", "password": PASSWORD})
+        finally:
+            stop.set()
+            for burner in burners:
+                burner.join(10)
+    assert response.status_code == 200, response.text
 
 
 # --------------------------------------------------------------------------- logout

@@ -39,8 +39,9 @@ def test_users_add_reads_the_password_from_stdin_and_it_logs_in(container: Conta
                "--password-stdin", stdin="a long enough password\n")
     assert done.returncode == 0, done.stderr
     assert "added user alice (archivist, clearance 2)" in done.stdout
+    # the CLI hashed at the archive's full cost: on a busy machine a login takes a while
     with LiveServer(container) as url:
-        response = httpx.post(f"{url}/api/v1/auth/token",
+        response = httpx.post(f"{url}/api/v1/auth/token", timeout=60,
                               data={"username": "alice", "password": "a long enough password"})
     assert response.status_code == 200
 
