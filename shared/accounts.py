@@ -131,8 +131,9 @@ def password_matches(password_hash: str, password: str) -> bool:
 
 
 def conclude_login(session: Session, *, attempt: LoginAttempt, matched: bool,
-                   throttle: LoginThrottle, now: datetime, hours: int) -> str:
-    """A bearer token for a matching password of an enabled user. Anything else
+                   throttle: LoginThrottle, now: datetime, hours: int, kind: str = "api") -> str:
+    """A token of ``kind`` (a bearer token, or a web page session) for a
+    matching password of an enabled user. Anything else
     — a wrong password, an unknown, disabled or removed user alike — is counted
     against the account and the address and audited, then refused the same way;
     the caller commits before passing the refusal on."""
@@ -141,7 +142,7 @@ def conclude_login(session: Session, *, attempt: LoginAttempt, matched: bool,
         # failures that ran alongside this attempt may have locked the account meanwhile
         check_throttle(session, attempt=attempt, throttle=throttle, now=now)
         session.execute(delete(LoginFailures).where(LoginFailures.subject == attempt.account))
-        return _issue_token(session, user, hours=hours, now=now)
+        return _issue_token(session, user, hours=hours, now=now, kind=kind)
     # the counters are locked before the audit head, as a success locks them: no deadlock
     lockouts = []
     for subject, rule in ((attempt.account, throttle.account), (attempt.origin, throttle.address)):
@@ -180,28 +181,30 @@ def _count_failure(session: Session, *, subject: str, rule: ThrottleRule,
     return after if rule.locks(before, now) else None
 
 
-def _issue_token(session: Session, user: User, *, hours: int, now: datetime) -> str:
+def _issue_token(session: Session, user: User, *, hours: int, now: datetime, kind: str) -> str:
     token = secrets.token_urlsafe(32)
     session.execute(delete(ApiToken).where(ApiToken.expires_at < now))
-    session.add(ApiToken(token_hash=_digest(token), user_id=user.id,
+    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, kind=kind,
                          expires_at=now + timedelta(hours=hours)))
-    audit.record(session, actor=user.username, action="auth.login", target=f"user:{user.username}")
+    audit.record(session, actor=user.username, action="auth.login", target=f"user:{user.username}",
+                 details={"via": "web"} if kind == "session" else None)
     return token
 
 
 # --------------------------------------------------------------------------- tokens
 
 
-def user_for_token(session: Session, token: str) -> User:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+def user_for_token(session: Session, token: str, *, kind: str = "api") -> User:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token),
+                                                ApiToken.kind == kind))
     if row is None or _aware(row.expires_at) < datetime.now(UTC) or not row.user.active:
         raise AuthenticationFailed("the token is missing, unknown or expired")
     return row.user
 
 
-def logout(session: Session, *, token: str) -> None:
+def logout(session: Session, *, token: str, kind: str = "api") -> None:
     """Revoke this one token: it answers as unknown from now on."""
-    user = user_for_token(session, token)
+    user = user_for_token(session, token, kind=kind)
     session.execute(delete(ApiToken).where(ApiToken.token_hash == _digest(token)))
     audit.record(session, actor=user.username, action="auth.logout", target=f"user:{user.username}")
 

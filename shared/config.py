@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     max_render_pixels: int = Field(default=25_000_000, ge=1_000_000,
                                    description="pixel budget of one rendered PDF page (OCR, preview)")
     token_hours: int = Field(default=12, ge=1)
+    # how long a sign-in to the web page lasts (its session cookie), in hours
+    session_hours: int = Field(default=8, ge=1, le=24 * 30)
     # failed logins (SPEC §4): this many for one username, or from one client
     # address, lock it for the first delay, doubling per further failure
     login_account_failures: int = Field(default=5, ge=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shared.config import Settings
-from services.api import errors
+from services.api import errors, web
 from services.api.body_limits import BodyLimits
 from services.api.routes import (
     access,
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
         title="Dangan 档案",
         version="0.1.0",
         description="A records archive for customer files on object storage.",
+        docs_url=None, redoc_url=None,  # served offline by the web page (services/api/web/docs.py)
     )
     app.state.archive = archive
     app.state.container = archive.core
@@ -40,4 +41,5 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,
                    audit, access, metrics, stats):
         app.include_router(module.router)
+    web.install(app)
     return app

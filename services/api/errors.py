@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.domain import errors as e
@@ -69,8 +69,19 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_request", f"invalid fields: {names}", problems), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
             exc.status_code, "http_error")
+        if _wants_page(request):  # an address typed into the browser: the page's own answer
+            from services.api.web.render import error_page
+
+            return await error_page(request, e.DanganError(str(exc.detail), code=code),
+                                    status=exc.status_code)
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+
+def _wants_page(request: Request) -> bool:
+    path = request.url.path
+    return (not path.startswith(("/api/", "/static/", "/healthz", "/readyz", "/metrics"))
+            and "text/html" in request.headers.get("accept", ""))

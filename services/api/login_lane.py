@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
 
+from shared import accounts
+from shared.accounts import LoginAttempt
+from shared.bootstrap import Container
 from shared.config import BACKGROUND_NICENESS, Settings
-from shared.domain.errors import TooManyAttempts
+from shared.domain.errors import AuthenticationFailed, TooManyAttempts
+from shared.domain.throttle import LoginThrottle
 
 T = TypeVar("T")
 
@@ -73,6 +79,45 @@ class LoginLane:
     def _release(self, _done: Future[T]) -> None:
         with self._lock:
             self._taken -= 1
+
+
+async def log_in(ctx: Container, lane: LoginLane, attempt: LoginAttempt, password: str, *,
+                 kind: str, hours: int) -> str:
+    """A password login through the lane: the throttle first (nothing hashed
+    when locked), the hash on the lane's threads, then a token of ``kind`` — a
+    bearer token for the API or a session for the web page — or the refusal."""
+    throttle = accounts.login_throttle(ctx.settings)
+    try:
+        async with lane.admitted():
+            password_hash = await lane.database(_before_hashing, ctx, attempt, throttle)
+            matched = await lane.hash(accounts.password_matches, password_hash, password)
+            return await lane.database(_conclude, ctx, attempt, matched, throttle, kind, hours)
+    except TooManyAttempts:
+        # held back, costing nothing but a timer: a client that keeps N attempts
+        # in flight is refused N times a second at most, not as fast as we can
+        # answer; the jitter keeps N refused together from coming back together
+        await asyncio.sleep(ctx.settings.login_refusal_pause_seconds * random.uniform(0.5, 1.5))
+        raise
+
+
+def _before_hashing(ctx: Container, attempt: LoginAttempt, throttle: LoginThrottle) -> str:
+    """A locked attempt is refused here, before any hashing, with nothing written."""
+    with ctx.uow() as uow:
+        accounts.check_throttle(uow.session, attempt=attempt, throttle=throttle,
+                                now=datetime.now(UTC))
+        return accounts.stored_hash(uow.session, attempt.username)
+
+
+def _conclude(ctx: Container, attempt: LoginAttempt, matched: bool, throttle: LoginThrottle,
+              kind: str, hours: int) -> str:
+    with ctx.transaction() as session:
+        try:
+            return accounts.conclude_login(session, attempt=attempt, matched=matched,
+                                           throttle=throttle, now=datetime.now(UTC),
+                                           hours=hours, kind=kind)
+        except AuthenticationFailed:
+            session.commit()  # keep the failure's count and audit record
+            raise
 
 
 def _yield_the_cpu() -> None:

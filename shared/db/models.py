@@ -88,6 +88,8 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    # "api": a bearer token; "session": the web page's cookie — neither answers as the other
+    kind: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
 
     user: Mapped[User] = relationship(lazy="joined")
 

@@ -1,0 +1,1 @@
+"""The page's routes, by area, each an APIRouter of WebRoute (services.api.web.render)."""
