@@ -10,10 +10,23 @@ from fastapi.staticfiles import StaticFiles
 
 from services.api.web import docs
 from services.api.web.headers import SecurityHeaders
-from services.api.web.routes import auth, home
+from services.api.web.routes import (
+    access,
+    auth,
+    check,
+    customers,
+    documents,
+    home,
+    jobs,
+    retention,
+    search,
+    stats,
+    upload,
+    users,
+)
 
 STATIC = Path(__file__).parent / "static"
-AREAS = (auth, home)
+AREAS = (auth, home, upload, documents, customers, search, retention, access, stats, jobs, check, users)
 
 
 def install(app: FastAPI) -> None:
