@@ -211,3 +211,28 @@ def test_posts_without_csrf_or_beyond_the_role_are_refused(page: Any, site: Site
     sign_in(page, "auditor1")
     assert page.goto("/access").status == 403
     assert page.get_by_role("alert").inner_text() == ZH.gettext("Your role may not do this.")
+
+
+def test_a_customer_s_whole_file_is_asked_for_and_lent_once_approved(
+        browser: Any, page: Any, site: Site, secret: dict) -> None:
+    site.user("staff3", "staff", 3)
+    site.user("gm", "general_manager", 1)
+    sign_in(page, "staff3")
+    page.goto("/access/new?customer=C001")
+    assert page.get_by_label("或某一客户的全部档案（客户编号）").input_value() == "C001"
+    page.get_by_role("textbox", name=re.compile("^用途")).fill("年度审计")
+    page.get_by_role("button", name="提交申请").click()
+    page.wait_for_load_state()
+    mine = page.get_by_role("region", name="我的申请")
+    assert "客户 C001 的全部档案" in mine.inner_text()
+    assert "绝密董事会决议" not in page.inner_text("body")  # the file's hidden records stay hidden
+    leader = open_page(browser, site)
+    sign_in(leader, "gm", next="/access")
+    waiting = leader.get_by_role("region", name="待我审批")
+    assert "绝密董事会决议" in waiting.inner_text()  # the approver sees what they would lend
+    leader.once("dialog", lambda dialog: dialog.accept())
+    waiting.get_by_role("button", name=re.compile(r"批准第 \d+ 号申请")).click()
+    leader.wait_for_load_state()
+    leader.context.close()
+    page.reload()
+    assert "绝密董事会决议" in page.get_by_role("region", name="我的申请").inner_text()

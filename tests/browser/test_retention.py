@@ -68,7 +68,7 @@ def test_an_archivist_sweeps_as_of_a_date_and_sees_what_is_due(
     page.get_by_label("截至日期").fill("2021-01-01")
     page.get_by_role("button", name="检查到期").click()
     page.wait_for_load_state()
-    assert flash_text(page) == "截至 2021-01-01 的到期检查已完成。"
+    assert flash_text(page) == "截至 2021年1月1日 的到期检查已完成。"
     assert due_numbers(page) == [old["archive_number"]]
     assert young["archive_number"] not in page.inner_text("body")
     assert page.locator("#due-total").inner_text() == "到期待鉴定档案 1 件。"
@@ -140,6 +140,26 @@ def test_a_hold_asked_without_a_reason_is_refused(page: Any, site: Site, arch: h
     assert answer.status == 303 and answer.headers["location"] == "/retention#holds"
     page.goto("/retention")
     assert flash_text(page) == ZH.gettext("Give a reason.")
+
+
+def test_a_hold_on_a_whole_customer_keeps_its_due_records_off_the_due_list(
+        page: Any, site: Site, arch: httpx.Client, tmp_path: Path) -> None:
+    document = upload(arch, tmp_path, 1, title="旧合同")
+    swept(arch)
+    sign_in(page, "arch", next="/retention")
+    assert due_numbers(page) == [document["archive_number"]]
+    page.get_by_role("textbox", name=re.compile("^理由")).fill("客户涉诉")
+    page.get_by_label("或某一客户的全部档案（客户编号）").fill("C001")
+    page.get_by_role("button", name="冻结", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("#holds tbody tr").inner_text().count("客户 C001 的全部档案") == 1
+    assert due_numbers(page) == []
+    page.get_by_label("或某一客户的全部档案（客户编号）").fill("C999")
+    page.get_by_role("textbox", name=re.compile("^理由")).fill("客户涉诉")
+    page.get_by_role("button", name="冻结", exact=True).click()
+    page.wait_for_load_state()
+    assert flash_text(page) == ZH.gettext("No such customer.")
+    assert page.locator("#holds tbody tr").count() == 1
 
 
 def _draft(page: Any, *documents: dict) -> str:

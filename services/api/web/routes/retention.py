@@ -24,7 +24,7 @@ from services.api import viewer
 from services.api.deps import ContainerDep, Principal
 from services.api.schemas import PageNumber, RowId
 from services.api.web.i18n import N_
-from services.api.web.render import WebRoute, flash, render
+from services.api.web.render import WebRoute, flash, render, translator_of
 from services.api.web.routes.access import named_documents, refused
 from services.api.web.session import Csrf, web_permit
 
@@ -92,7 +92,8 @@ def sweep(request: Request, ctx: ContainerDep, user: Manager,
             retention.sweep(session, as_of=day, today=ctx.today(), actor=user.username)
     except DanganError as exc:
         return refused(request, exc, "/retention")
-    return _done("/retention", N_("The sweep as of {date} is done."), date=day.isoformat())
+    return _done("/retention", N_("The sweep as of {date} is done."),
+                 date=translator_of(request).date(day))
 
 
 @router.post("/retention/holds", dependencies=[Csrf])
