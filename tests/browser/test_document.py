@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from shared import audit, retention
+from shared import audit, disposition, retention
 from shared.customers import create_customer
 from shared.db.models import DocumentVersion
 from services.ingest import NewDocument, archive_document, hash_file
@@ -29,14 +29,15 @@ def patient(page: Any) -> Any:
     return page
 
 
-def archived(site: Site, path: Path, *, secrecy: int = 3, title: str = "房屋租赁合同") -> str:
+def archived(site: Site, path: Path, *, secrecy: int = 3, title: str = "房屋租赁合同",
+             type: str = "contract", document_date: date = date(2024, 3, 15)) -> str:
     """A document archived by the same use case as the upload, then extracted."""
     with site.core.transaction() as session:
         if session.scalar(select(func.count()).select_from(DocumentVersion)) == 0:
             create_customer(session, code="C001", name="鹭洲贸易", kind="company", grade="A",
                             actor="test")
-    meta = NewDocument(type="contract", title=title, customer="C001",
-                       document_date=date(2024, 3, 15), secrecy=secrecy, tags=["租赁", "2024"],
+    meta = NewDocument(type=type, title=title, customer="C001",
+                       document_date=document_date, secrecy=secrecy, tags=["租赁", "2024"],
                        location="A-01/03")
     upload = hash_file(path, limit=site.core.settings.max_upload_bytes)
     document = archive_document(site.core, upload=upload, meta=meta, actor="clerk1")
@@ -173,3 +174,45 @@ def test_the_document_page_fits_a_phone(browser: Any, site: Site, tmp_path: Path
     assert no_sideways_scroll(page)
     assert re.search("KH01-2024-D30-HT-00001", page.inner_text("main"))
     page.context.close()
+
+
+def destroyed(site: Site, document_id: str) -> str:
+    """The document through sweep, appraisal, approval and supervised destruction;
+    its certificate's reference."""
+    for name, role in (("archivist1", "archivist"), ("manager1", "department_manager"),
+                       ("supervisor1", "staff")):
+        site.user(name, role)
+    today = site.core.today()
+    with site.core.transaction() as session:
+        retention.sweep(session, as_of=today, actor="archivist1", today=today)
+        listed = disposition.create_list(session, documents=[document_id], actor="archivist1",
+                                         today=today)
+        disposition.appraise(session, list_id=listed.id, actor="archivist1", decisions=[
+            {"document": document_id, "decision": "destroy", "reason": "已到期，无保存价值"}])
+        list_id = listed.id
+    with site.core.transaction() as session:
+        disposition.approve(session, list_id=list_id, actor="manager1", role="department_manager",
+                            clearance=1, today=today)
+    disposition.execute(database=site.core.database, store=site.core.store, today=today,
+                        list_id=list_id, actor="archivist1", supervisor="supervisor1")
+    with site.core.uow() as uow:
+        certificate = disposition.certificate_of(uow.session, document_id)
+        assert certificate is not None
+        return certificate.reference
+
+
+def test_a_destroyed_record_shows_its_certificate_and_no_content(page: Any, site: Site,
+                                                                 tmp_path: Path) -> None:
+    letter = samples.make_pdf(tmp_path, name="往来函件.pdf")
+    document_id = archived(site, letter, type="correspondence", title="催款函",
+                           document_date=date(2010, 5, 4))
+    reference = destroyed(site, document_id)
+    sign_in(patient(page), "archivist1", next=f"/documents/{document_id}")
+    notice = page.get_by_role("status").filter(has_text="该档案已销毁").inner_text()
+    assert reference in notice
+    assert page.get_by_role("link", name="下载", exact=True).count() == 0
+    assert page.locator("img.preview").count() == 0 and page.locator("#f-version-file").count() == 0
+    assert hashlib.sha256(letter.read_bytes()).hexdigest() in page.inner_text("main")
+    gone = page.goto(f"/documents/{document_id}/download")
+    assert gone is not None and gone.status == 410
+    assert page.get_by_role("alert").inner_text() == "该档案已销毁。"
