@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shared import audit
@@ -52,14 +52,47 @@ def get_customer(session: Session, code: str) -> Customer:
     return customer
 
 
-def list_customers(session: Session, *, status: str | None, offset: int, limit: int
+def list_customers(session: Session, *, status: str | None, offset: int, limit: int,
+                   kind: str | None = None, grade: str | None = None, text: str | None = None
                    ) -> tuple[int, list[Customer]]:
+    """Customers by code; ``text`` is looked for in the code and the name."""
     query = select(Customer)
     if status:
         query = query.where(Customer.status == status)
+    if kind:
+        query = query.where(Customer.kind == kind)
+    if grade:
+        query = query.where(Customer.grade == grade)
+    if text and text.strip():
+        words = text.strip()
+        query = query.where(or_(Customer.code.icontains(words, autoescape=True),
+                                Customer.name.icontains(words, autoescape=True)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Customer.code).offset(offset).limit(limit)).all()
     return total, list(rows)
+
+
+def update_customer(session: Session, *, code: str, name: str, kind: str, grade: str,
+                    actor: str) -> Customer:
+    """Change a customer's name, kind and grade (the code stays); the audit
+    trail keeps what each changed field was and became."""
+    customer = get_customer(session, code)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a customer needs a name", code="invalid_customer_name")
+    _check_choice("kind", kind, CustomerKind)
+    _check_choice("grade", grade, CustomerGrade)
+    changes = {field: {"from": getattr(customer, field), "to": value}
+               for field, value in (("name", name), ("kind", kind), ("grade", grade))
+               if getattr(customer, field) != value}
+    if not changes:
+        return customer
+    for field, change in changes.items():
+        setattr(customer, field, change["to"])
+    session.flush()
+    audit.record(session, actor=actor, action="customer.update", target=f"customer:{code}",
+                 details={"changes": changes})
+    return customer
 
 
 def close_customer(session: Session, *, code: str, closed_at: date, actor: str,

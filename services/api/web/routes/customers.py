@@ -1,8 +1,211 @@
-"""The page's customers area."""
+"""The page's customers area: the list, creating and editing a customer,
+closing (销户) and reopening one, and a customer's whole file (客户档案)
+grouped by record type, with each record's state and retention."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
 
-from services.api.web.render import WebRoute
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from shared import customers
+from shared.bootstrap import Container
+from shared.db.models import Customer, Document
+from shared.documents import DocumentFilter, list_documents
+from shared.domain.errors import DanganError, InvalidInput
+from shared.domain.permissions import Action
+from shared.domain.retention import Term
+from services.api import viewer
+from services.api.deps import ContainerDep, Principal
+from services.api.errors import status_for
+from services.api.schemas import CustomerOut
+from services.api.web.i18n import N_
+from services.api.web.labels import LABELS
+from services.api.web.render import WebRoute, flash, render
+from services.api.web.session import Csrf, web_permit
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+Reader = Annotated[Principal, Depends(web_permit(Action.CUSTOMER_READ))]
+Manager = Annotated[Principal, Depends(web_permit(Action.CUSTOMER_MANAGE))]
+PAGE_SIZE = 50
+CHUNK = 500  # documents read at a time for a customer's file
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One record of a customer's file, as its page shows it."""
+
+    id: str
+    archive_number: str
+    type: str
+    title: str
+    document_date: date | None
+    status: str
+    extraction: str | None
+    term: str
+    years: int | None
+    trigger: str
+    retain_until: date | None
+
+    @property
+    def pending(self) -> bool:
+        """Its clock has not started yet (the trigger event has not happened)."""
+        return self.retain_until is None and self.term != Term.PERMANENT
+
+    @classmethod
+    def of(cls, document: Document) -> FileEntry:
+        latest = document.versions[-1] if document.versions else None
+        return cls(id=document.id, archive_number=document.archive_number, type=document.type,
+                   title=document.title,
+                   document_date=document.document_date, status=document.status,
+                   extraction=latest.extraction_state if latest else None,
+                   term=document.retention_term, years=document.retention_years,
+                   trigger=document.retention_trigger, retain_until=document.retain_until)
+
+
+@router.get("/customers")
+def customer_list(request: Request, ctx: ContainerDep, user: Reader,
+                  status: Annotated[str, Query(pattern="^(active|closed|)$")] = "",
+                  kind: Annotated[str, Query(max_length=32)] = "",
+                  grade: Annotated[str, Query(max_length=1)] = "",
+                  q: Annotated[str, Query(max_length=200)] = "",
+                  page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    with ctx.uow() as uow:
+        total, rows = customers.list_customers(uow.session, status=status or None, kind=kind or None,
+                                               grade=grade or None, text=q or None,
+                                               offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        shown = [CustomerOut.of(c) for c in rows]
+    return render(request, "customers/list.html", user=user, customers=shown, total=total,
+                  page=page, size=PAGE_SIZE,
+                  filters={"status": status, "kind": kind, "grade": grade, "q": q})
+
+
+@router.get("/customers/new")
+def new_customer(request: Request, user: Manager) -> Response:
+    return _form(request, user, values={"code": "", "name": "", "kind": "company", "grade": "B"})
+
+
+@router.post("/customers", dependencies=[Csrf])
+def create_customer(request: Request, ctx: ContainerDep, user: Manager,
+                    code: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                    kind: Annotated[str, Form()] = "", grade: Annotated[str, Form()] = "") -> Response:
+    values = {"code": code, "name": name, "kind": kind, "grade": grade}
+    try:
+        with ctx.transaction() as session:
+            customer = customers.create_customer(session, code=code, name=name, kind=kind,
+                                                 grade=grade, actor=user.username)
+            code = customer.code
+    except DanganError as exc:
+        return _form(request, user, values=values, error=exc, status=status_for(exc))
+    return flash(_to_file(code), "ok", N_("Customer {code} was created."), code=code)
+
+
+@router.get("/customers/{code}")
+def customer_file(code: str, request: Request, ctx: ContainerDep, user: Reader) -> Response:
+    return _file_page(request, ctx, user, code)
+
+
+@router.get("/customers/{code}/edit")
+def edit_customer(code: str, request: Request, ctx: ContainerDep, user: Manager) -> Response:
+    with ctx.uow() as uow:
+        customer = customers.get_customer(uow.session, code)
+        values = {"code": customer.code, "name": customer.name, "kind": customer.kind,
+                  "grade": customer.grade}
+    return _form(request, user, values=values, editing=True)
+
+
+@router.post("/customers/{code}/edit", dependencies=[Csrf])
+def update_customer(code: str, request: Request, ctx: ContainerDep, user: Manager,
+                    name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
+                    grade: Annotated[str, Form()] = "") -> Response:
+    values = {"code": code, "name": name, "kind": kind, "grade": grade}
+    try:
+        with ctx.transaction() as session:
+            customers.update_customer(session, code=code, name=name, kind=kind, grade=grade,
+                                      actor=user.username)
+    except DanganError as exc:
+        return _form(request, user, values=values, error=exc, status=status_for(exc), editing=True)
+    return flash(_to_file(code), "ok", N_("Customer {code} was changed."), code=code)
+
+
+@router.post("/customers/{code}/close", dependencies=[Csrf])
+def close_customer(code: str, request: Request, ctx: ContainerDep, user: Manager,
+                   closed_at: Annotated[str, Form()] = "") -> Response:
+    try:
+        with ctx.transaction() as session:
+            customers.close_customer(session, code=code, closed_at=_closing_date(closed_at, ctx),
+                                     actor=user.username, today=ctx.today())
+    except DanganError as exc:
+        return _file_page(request, ctx, user, code, error=exc, status=status_for(exc))
+    return flash(_to_file(code), "ok", N_("Customer {code} was closed."), code=code)
+
+
+@router.post("/customers/{code}/reopen", dependencies=[Csrf])
+def reopen_customer(code: str, request: Request, ctx: ContainerDep, user: Manager) -> Response:
+    try:
+        with ctx.transaction() as session:
+            customers.reopen_customer(session, code=code, actor=user.username, today=ctx.today())
+    except DanganError as exc:
+        return _file_page(request, ctx, user, code, error=exc, status=status_for(exc))
+    return flash(_to_file(code), "ok", N_("Customer {code} was reopened."), code=code)
+
+
+def _closing_date(text: str, ctx: Container) -> date:
+    if not text.strip():
+        return ctx.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("closed_at is not a date (YYYY-MM-DD)", code="invalid_closed_at") from None
+
+
+def _to_file(code: str) -> RedirectResponse:
+    return RedirectResponse(f"/customers/{quote(code, safe='')}", status_code=303)
+
+
+def _form(request: Request, user: Principal, *, values: dict[str, str], editing: bool = False,
+          error: DanganError | None = None, status: int = 200) -> Response:
+    return render(request, "customers/form.html", user=user, values=values, editing=editing,
+                  error=error, status=status)
+
+
+def _file_page(request: Request, ctx: Container, user: Principal, code: str, *,
+               error: DanganError | None = None, status: int = 200) -> Response:
+    """The customer and every record of theirs the caller may see, by type:
+    the listing's own visibility rule, so nothing beyond it is shown or counted."""
+    with ctx.uow() as uow:
+        customer = customers.get_customer(uow.session, code)
+        entries = _visible_file(uow.session, ctx, user, customer)
+        shown = CustomerOut.of(customer)
+    groups = _by_type(entries)
+    return render(request, "customers/file.html", user=user, customer=shown, groups=groups,
+                  total=len(entries), today=ctx.today(), error=error, status=status)
+
+
+def _visible_file(session: Session, ctx: Container, user: Principal,
+                  customer: Customer) -> list[FileEntry]:
+    scope = viewer.scope(session, ctx, user)
+    entries: list[FileEntry] = []
+    while True:
+        total, rows = list_documents(session, DocumentFilter(customer=customer.code), scope=scope,
+                                     offset=len(entries), limit=CHUNK)
+        entries += [FileEntry.of(d) for d in rows]
+        if not rows or len(entries) >= total:
+            return entries
+
+
+def _by_type(entries: list[FileEntry]) -> list[tuple[str, list[FileEntry]]]:
+    """Groups in the order of the record types, then any configured beyond
+    them; within a group the newest document date first."""
+    order = list(LABELS["type"])
+    groups: dict[str, list[FileEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.type, []).append(entry)
+    ranked = sorted(groups, key=lambda t: (order.index(t) if t in order else len(order), t))
+    return [(t, sorted(groups[t], key=lambda e: (e.document_date or date.min, e.archive_number),
+                       reverse=True)) for t in ranked]
