@@ -245,6 +245,27 @@ def change_password(session: Session, *, username: str, password: str, actor: st
     return user
 
 
+def change_role(session: Session, *, username: str, role: str, clearance: int, actor: str) -> User:
+    """A new role and clearance, in force from the user's next request (every
+    request reads them afresh). An administrator cannot change their own role:
+    they may be the last one who can give it back."""
+    user = _present(session, username)
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise InvalidInput(f"unknown role {role!r}", code="unknown_role",
+                           detail={"roles": [r.value for r in Role]}) from None
+    if clearance not in SECRECY_LEVELS:
+        raise InvalidInput("clearance is 1, 2 or 3", code="invalid_clearance")
+    if role != user.role:
+        _not_oneself(username, actor, "change the role of")
+    before = {"role": user.role, "clearance": user.clearance}
+    user.role, user.clearance = role, clearance
+    audit.record(session, actor=actor, action="user.change", target=f"user:{username}",
+                 details={"before": before, "after": {"role": role, "clearance": clearance}})
+    return user
+
+
 def remove_user(session: Session, *, username: str, actor: str) -> User:
     """Soft delete: the user cannot log in and is no longer listed, but the row
     stays — the audit trail, requests and lists keep their name, and no new

@@ -112,6 +112,7 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "ocr_unavailable": N_("The text recognition engine is not installed."),
     "only_exclusions": N_("A query needs at least one word that is not excluded."),
     "own_account": N_("You cannot do this to your own account."),
+    "passwords_differ": N_("The two passwords differ. Enter the same password twice."),
     "permanent_failure": N_("This cannot succeed however often it is tried."),
     "preview_not_ready": N_("No preview yet: text extraction has not finished."),
     "purpose_required": N_("An access request states its purpose."),
