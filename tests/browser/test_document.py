@@ -165,6 +165,19 @@ def test_a_record_beyond_the_clearance_is_the_same_404_as_a_missing_one(page: An
     assert events(site, hidden, "document.view") == [] == events(site, hidden, "document.download")
 
 
+def test_the_document_page_speaks_english_when_chosen(browser: Any, site: Site,
+                                                      tmp_path: Path) -> None:
+    site.user("archivist1", "archivist")
+    document_id = archived(site, samples.make_pdf(tmp_path, name=LEASE))
+    page = patient(open_page(browser, site, language="en"))
+    sign_in(page, "archivist1", next=f"/documents/{document_id}")
+    for region in ("Preview", "Description", "Text extraction", "Retention", "Versions", "Audit trail"):
+        assert page.get_by_role("region", name=region, exact=True).is_visible(), region
+    facts = page.get_by_role("region", name="Description").inner_text()
+    assert "15 Mar 2024" in facts and "Level 3 (ordinary)" in facts
+    page.context.close()
+
+
 def test_the_document_page_fits_a_phone(browser: Any, site: Site, tmp_path: Path) -> None:
     site.user("archivist1", "archivist")
     document_id = archived(site, samples.make_pdf(tmp_path, name=LEASE))

@@ -136,6 +136,7 @@ def test_without_javascript_the_form_posts_and_a_results_page_answers(browser: A
     page.get_by_role("button", name="上传", exact=True).click()
     page.wait_for_load_state()
     assert page.get_by_role("alert").inner_text() == "文件扩展名与其实际内容类型不符。"
+    assert "假.pdf" in page.get_by_role("region", name="上传结果").inner_text()
     assert rows(site) == (1, 1)
     context.close()
 
@@ -186,6 +187,18 @@ def test_the_upload_page_fits_a_phone_and_is_all_chinese(browser: Any, site: Sit
     assert english_words(page, data={"clerk1", "C001", "KH01-2024-D30-HT-00001", "A-01/03",
                                      "租赁合同.pdf", "扫描件.zip"}) == set()
     assert re.search("压缩包", page.locator(f"{RESULT} [role=alert]").inner_text())
+    page.context.close()
+
+
+def test_the_upload_page_speaks_english_when_chosen(browser: Any, site: Site) -> None:
+    site.user("clerk1", "clerk")
+    page = patient(open_page(browser, site, language="en"))
+    sign_in(page, "clerk1", next="/upload")
+    assert page.get_by_role("heading", name="Upload records").is_visible()
+    for name in ("Files", "Customer code", "Record type", "Title", "Document date", "Secrecy level",
+                 "Tags", "Location (box/shelf)"):
+        assert page.get_by_label(re.compile(f"^{re.escape(name)}( \\*)?$")).count() == 1, name
+    assert page.get_by_role("button", name="Upload", exact=True).is_visible()
     page.context.close()
 
 

@@ -24,7 +24,7 @@ from services.api.web.labels import label
 from services.api.web.messages_of_errors import message_for
 from services.api.web.render import WebRoute, render, translator_of
 from services.api.web.session import CSRF_FIELD, CSRF_HEADER, check_csrf, web_permit
-from services.ingest import NewDocument, archive_document
+from services.ingest import NewDocument, Upload, archive_document
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Uploader = Annotated[Principal, Depends(web_permit(Action.DOCUMENT_UPLOAD))]
@@ -71,25 +71,31 @@ async def csrf_before_body(request: Request) -> bool:
 
 @router.post("/upload")
 async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> Response:
+    """One file with its description: a JSON answer for upload.js, a results
+    page for a form posted without JavaScript."""
+    filename: str | None = None
     try:
         checked = await csrf_before_body(request)
-        result = await _archive(request, ctx, user, csrf_checked=checked)
+        fields, spooled = await api._read(request, ctx)
+        filename = spooled.filename
+        result = await _archive(request, ctx, user, fields, spooled, csrf_checked=checked)
     except DanganError as exc:
         if wants_json(request):
             return refusal(request, exc)
         if exc.code == "csrf_refused":
             raise
         return render(request, "upload.html", user=user, secrecy_options=secrecy_options(request, user),
-                      results=[{"error": exc, "filename": None}], status=status_for(exc))
+                      results=[{"error": exc, "filename": filename}], status=status_for(exc))
     if wants_json(request):
         return JSONResponse(result, status_code=201)
     return render(request, "upload.html", user=user, secrecy_options=secrecy_options(request, user),
                   results=[result], status=201)
 
 
-async def _archive(request: Request, ctx: ContainerDep, user: Principal, *,
-                   csrf_checked: bool) -> dict[str, Any]:
-    fields, upload = await api._read(request, ctx)
+async def _archive(request: Request, ctx: ContainerDep, user: Principal, fields: dict[str, str],
+                   upload: Upload, *, csrf_checked: bool) -> dict[str, Any]:
+    """archive_document as POST /api/v1/documents calls it; the spool is removed
+    whatever the answer."""
     try:
         sent = fields.pop(CSRF_FIELD, None)
         if not csrf_checked:
