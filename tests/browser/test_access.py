@@ -236,3 +236,30 @@ def test_a_customer_s_whole_file_is_asked_for_and_lent_once_approved(
     leader.context.close()
     page.reload()
     assert "绝密董事会决议" in page.get_by_role("region", name="我的申请").inner_text()
+
+
+def test_an_approver_without_the_clearance_or_authority_is_refused_without_the_level(
+        browser: Any, page: Any, site: Site, secret: dict) -> None:
+    site.user("staff3", "staff", 3)
+    site.user("dm3", "department_manager", 3)
+    site.user("dm1", "department_manager", 1)
+    sign_in(page, "staff3")
+    ask(page, documents=secret["archive_number"])
+    request_id = page.get_by_role("region", name="我的申请").locator("tbody td").first.inner_text()
+    for name, refusal in (("dm3", "This reaches records beyond your clearance; someone with the clearance "
+                                  "for them must do it."),
+                          ("dm1", "Approving this needs a role with a higher authority.")):
+        approver = open_page(browser, site)
+        sign_in(approver, name, next="/access")
+        assert approver.get_by_text(ZH.gettext("Nothing waits for your approval.")).is_visible()
+        approver.request.post(f"/access/{request_id}/approve", form={"csrf": csrf_of(approver)},
+                              max_redirects=0)
+        approver.goto("/access")
+        shown = flash_text(approver)
+        assert shown == ZH.gettext(refusal)
+        if name == "dm3":
+            assert not re.search(r"\d|一级", shown)  # the hidden record's level is not told
+            assert "绝密董事会决议" not in approver.inner_text("body")
+        approver.context.close()
+    page.reload()
+    assert "待审批" in page.get_by_role("region", name="我的申请").inner_text()
