@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shared import audit, disposition, retention
 from shared.customers import create_customer
@@ -163,6 +163,20 @@ def test_a_record_beyond_the_clearance_is_the_same_404_as_a_missing_one(page: An
     for path in ("preview", "download", "state"):
         assert page.request.get(f"/documents/{hidden}/{path}").status == 404
     assert events(site, hidden, "document.view") == [] == events(site, hidden, "document.download")
+
+
+def test_a_failed_extraction_shows_its_error(page: Any, site: Site, tmp_path: Path) -> None:
+    site.user("staff1", "staff")
+    document_id = archived(site, samples.make_pdf(tmp_path, name=LEASE))
+    with site.core.transaction() as session:  # as a parked extraction job leaves it
+        session.execute(update(DocumentVersion).where(DocumentVersion.document_id == document_id)
+                        .values(extraction_state="failed", preview_key=None,
+                                extraction_error="ocr_failed: tesseract exited 1"))
+    sign_in(patient(page), "staff1", next=f"/documents/{document_id}")
+    extraction = page.get_by_role("region", name="文字识别").inner_text()
+    assert "识别失败" in extraction and "ocr_failed: tesseract exited 1" in extraction
+    assert "无预览：识别失败。" in page.get_by_role("region", name="预览").inner_text()
+    assert page.get_by_role("link", name="下载", exact=True).is_visible()
 
 
 def test_the_document_page_speaks_english_when_chosen(browser: Any, site: Site,

@@ -102,6 +102,25 @@ def test_files_dropped_on_the_drop_zone_are_uploaded(page: Any, site: Site, tmp_
     assert rows(site) == (0, 0)
 
 
+def test_the_same_file_again_is_refused_with_a_link_to_the_record_holding_it(
+        page: Any, site: Site, tmp_path: Path) -> None:
+    site.user("clerk1", "clerk")
+    customer(site)
+    lease = samples.make_pdf(tmp_path, name="租赁合同.pdf")
+    sign_in(patient(page), "clerk1", next="/upload")
+    fill_form(page)
+    for _ in range(2):
+        page.locator("#f-file").set_input_files(lease)
+        page.get_by_role("button", name="上传", exact=True).click()
+        page.locator(f"{RESULT} a").first.wait_for()
+    again = page.locator(RESULT).nth(1)
+    again.get_by_role("alert").wait_for()
+    assert again.get_by_role("alert").inner_text() == "该客户已归档了相同的文件。"
+    link = again.get_by_role("link", name="KH01-2024-D30-HT-00001")
+    assert link.get_attribute("href") == page.locator(RESULT).nth(0).get_by_role("link").get_attribute("href")
+    assert rows(site) == (1, 1)
+
+
 def test_the_customer_picker_offers_matching_customers(page: Any, site: Site) -> None:
     site.user("clerk1", "clerk")
     customer(site, "C001", "鹭洲贸易")
