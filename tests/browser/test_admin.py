@@ -4,6 +4,7 @@ as the caller may see, and the administrator managing accounts."""
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,28 @@ def test_a_sound_archive_has_no_findings_and_a_run_without_csrf_is_refused(
     run_check(page)
     assert page.locator(".check-summary .badge.ok").inner_text() == "未发现问题"
     assert page.locator("section.aspect .badge.ok").count() == 4
+
+
+def test_index_gaps_name_records_by_archive_number_and_a_stray_object_by_its_key(
+        page: Any, site: Site, tmp_path: Path) -> None:
+    # never indexed (no worker ran): each record is a finding that names it by its id
+    seen = upload(site, samples.make_pdf(tmp_path, seed=1), secrecy="3")
+    hidden = upload(site, samples.make_pdf(tmp_path, seed=2, name="机密.pdf"), secrecy="1")
+    site.core.store.put("documents/stray/v1-0", io.BytesIO(b"%PDF-stray"),
+                        content_type="application/pdf")
+    site.user("auditor3", "auditor", clearance=3)
+    sign_in(page, "auditor3", next="/check")
+    run_check(page)
+    integrity = page.locator("#aspect-integrity")
+    link = integrity.get_by_role("link", name=seen["archive_number"], exact=True)
+    assert link.get_attribute("href") == f"/documents/{seen['id']}"
+    assert "已归档但不在检索索引中。" in integrity.inner_text()
+    assert integrity.locator("code", has_text="documents/stray/v1-0").is_visible()
+    assert "存储中有对象不属于任何档案。" in integrity.inner_text()
+    text = page.content()
+    assert hidden["id"] not in text and hidden["archive_number"] not in text
+    assert page.locator(".hidden-findings").inner_text() == \
+        "其中 1 个问题涉及超出您查阅权限的档案，不予显示。"
 
 
 def test_the_check_is_refused_to_a_role_without_the_audit_trail(page: Any, site: Site) -> None:

@@ -139,7 +139,7 @@ def visible_findings(ctx: Container, user: Principal,
                                    .where(or_(Document.id.in_(names),
                                               Document.archive_number.in_(names)))).all() \
             if names else []
-    documents = {key: (row[0], bool(row[2])) for row in rows for key in (row[0], row[1])}
+    documents = {key: (row[0], bool(row[2]), row[1]) for row in rows for key in (row[0], row[1])}
     shown, hidden = [], 0
     for finding, name in named:
         document = documents.get(name) if name else None
@@ -148,7 +148,9 @@ def visible_findings(ctx: Container, user: Principal,
             hidden += 1
             continue
         problem, _, detail = finding.problem.partition(": ")
-        shown.append({"check": finding.check, "target": finding.target,
+        # a document named by its id is shown by its archive number, as everywhere on the page
+        target = document[2] if document and finding.target == document[0] else finding.target
+        shown.append({"check": finding.check, "target": target,
                       "document_id": document[0] if document else None,
                       "problem": PROBLEMS.get(problem), "original": finding.problem,
                       "detail": detail.strip()})
