@@ -151,6 +151,14 @@ def test_staff_read_customers_but_may_not_manage_them(page: Any, site: Site) -> 
     answer = page.goto("/customers/new")
     assert answer is not None and answer.status == 403
     assert page.get_by_role("alert").inner_text() == "您的角色无权执行此操作。"
+    token = page.locator("input[name=csrf]").first.input_value()
+    refused = page.request.post("/customers/KH-001/close", form={"csrf": token, "closed_at": ""})
+    assert refused.status == 403 and "您的角色无权执行此操作。" in refused.text()
+    with site.core.uow() as uow:
+        assert uow.session.scalars(select(Customer.status)).all() == ["active"]
+    answer = page.goto("/customers/KH-404")
+    assert answer is not None and answer.status == 404
+    assert page.get_by_role("alert").inner_text() == "该客户不存在。"
 
 
 def test_the_list_filters_by_text_status_kind_and_grade_and_has_pages(page: Any, site: Site) -> None:

@@ -54,7 +54,8 @@ def search_page(request: Request, ctx: ContainerDep, user: Reader,
              "to": date_to, "term": term, "status": status, "sort": sort, "size": size}
     filtered = any(shown[name] for name in FILTERS)
     context: dict[str, Any] = {"form": shown, "filtered": filtered, "searched": False,
-                               "result": None, "page": page, "size": size, "error": None}
+                               "result": None, "page": page, "size": size, "error": None,
+                               "page_size": PAGE_SIZE}
     try:
         if parse(q) or filtered:
             context["result"] = _found(run_search(
