@@ -30,7 +30,8 @@ def patient(page: Any) -> Any:
 
 
 def archived(site: Site, path: Path, *, secrecy: int = 3, title: str = "房屋租赁合同",
-             type: str = "contract", document_date: date = date(2024, 3, 15)) -> str:
+             type: str = "contract", document_date: date = date(2024, 3, 15),
+             extract: bool = True) -> str:
     """A document archived by the same use case as the upload, then extracted."""
     with site.core.transaction() as session:
         if session.scalar(select(func.count()).select_from(DocumentVersion)) == 0:
@@ -41,7 +42,8 @@ def archived(site: Site, path: Path, *, secrecy: int = 3, title: str = "房屋�
                        location="A-01/03")
     upload = hash_file(path, limit=site.core.settings.max_upload_bytes)
     document = archive_document(site.core, upload=upload, meta=meta, actor="clerk1")
-    drain(site.core, site.archive.index)
+    if extract:
+        drain(site.core, site.archive.index)
     return document.id
 
 
@@ -163,6 +165,18 @@ def test_a_record_beyond_the_clearance_is_the_same_404_as_a_missing_one(page: An
     for path in ("preview", "download", "state"):
         assert page.request.get(f"/documents/{hidden}/{path}").status == 404
     assert events(site, hidden, "document.view") == [] == events(site, hidden, "document.download")
+
+
+def test_the_page_shows_the_preview_once_extraction_ends(page: Any, site: Site,
+                                                        tmp_path: Path) -> None:
+    site.user("staff1", "staff")
+    document_id = archived(site, samples.make_pdf(tmp_path, name=LEASE), extract=False)
+    sign_in(patient(page), "staff1", next=f"/documents/{document_id}")
+    assert "正在识别" in page.get_by_role("region", name="文字识别").inner_text()
+    assert page.locator("img.preview").count() == 0
+    drain(site.core, site.archive.index)
+    page.locator("img.preview").wait_for()
+    assert "可检索" in page.get_by_role("region", name="文字识别").inner_text()
 
 
 def test_a_failed_extraction_shows_its_error(page: Any, site: Site, tmp_path: Path) -> None:
