@@ -157,6 +157,11 @@ def test_no_query_and_no_results_show_an_empty_state(page: Any, site: Site, tmp_
     sign_in(page, reader, next="/search")
     assert page.get_by_text("请输入检索词，或选择筛选条件。").is_visible()
     assert page.locator(".hit").count() == 0
+    page.get_by_label("检索词").focus()  # the keyboard alone: type, then Enter
+    page.keyboard.type("租赁")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q="))
+    assert page.locator(".hit h3").all_inner_texts() == ["租赁合同"]
     page.goto("/search?q=不存在的词语")
     assert page.get_by_text("未找到档案。请换用其他检索词或减少筛选条件。").is_visible()
     answer = page.goto("/search?q=-租赁")
