@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -107,7 +108,7 @@ def page(browser: Any, site: Site) -> Iterator[Any]:
 
 def sign_in(page: Any, username: str, password: str = PASSWORD, *, next: str = "/") -> None:
     """Through the login form, as a person would."""
-    page.goto(f"/login?next={next}")
+    page.goto(f"/login?next={quote(next, safe='/')}")
     page.get_by_label(re.compile("用户名|Username")).fill(username)
     page.get_by_label(re.compile("密码|Password")).fill(password)
     page.get_by_role("button", name=re.compile("^(登录|Sign in)$")).click()

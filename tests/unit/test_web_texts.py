@@ -58,3 +58,14 @@ def test_dates_and_numbers_follow_the_language() -> None:
     assert en.date(date(2026, 12, 2)) == "2 Dec 2026"
     assert en.number(1234567) == "1,234,567"
     assert i18n.translator("fr").language == "zh"  # an unknown language falls back to Chinese
+
+
+def test_a_detail_that_looks_like_a_date_but_is_none_is_shown_as_given() -> None:
+    from shared.domain.errors import InvalidInput
+    from services.api.web.messages_of_errors import message_for
+
+    zh = i18n.translator("zh")
+    assert "2027年12月1日" in message_for(
+        InvalidInput("x", code="invalid_until", detail={"latest": "2027-12-01"}), zh)
+    assert "2024-13-01" in message_for(
+        InvalidInput("x", code="invalid_until", detail={"latest": "2024-13-01"}), zh)

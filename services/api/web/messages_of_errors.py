@@ -188,7 +188,10 @@ def _shown(value: Any, tr: Translator) -> str:
     if isinstance(value, int | float):
         return tr.number(value)
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
-        return tr.date(date.fromisoformat(value))
+        try:
+            return tr.date(date.fromisoformat(value))
+        except ValueError:  # looks like a date, is none (2024-13-01): shown as given
+            return value
     if isinstance(value, list | tuple):
         return "、".join(map(str, value)) if tr.language == "zh" else ", ".join(map(str, value))
     return str(value)
