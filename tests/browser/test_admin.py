@@ -339,3 +339,22 @@ def test_the_users_page_fits_a_phone(browser: Any, site: Site) -> None:
     manage(page, "a-rather-long-username-of-someone")
     assert no_sideways_scroll(page)
     page.context.close()
+
+
+def test_the_users_page_in_english(browser: Any, site: Site) -> None:
+    site.user("admin1", "admin")
+    site.user("leader1", "division_leader", clearance=2)
+    page = open_page(browser, site, language="en")
+    sign_in(page, "admin1", next="/users")
+    assert page.get_by_role("heading", name="Users", level=1).is_visible()
+    row = users_row(page, "leader1")
+    assert "Division leader" in row.inner_text() and "Enabled" in row.inner_text()
+    row.locator("summary").click()
+    assert row.get_by_label("Clearance").input_value() == "2"
+    page.locator("form[action='/users/add'] #f-password").fill("short")
+    page.locator("#f-username").fill("x1")
+    page.locator("#f-password_again").fill("short")
+    page.get_by_role("button", name="Add the user").click()
+    assert page.get_by_role("alert").inner_text() == "A password has at least 8 characters."
+    assert not re.search(r"[\u4e00-\u9fff]", page.inner_text("main"))
+    page.context.close()
