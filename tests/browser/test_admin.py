@@ -287,6 +287,10 @@ def test_the_administrator_changes_a_role_and_a_password(browser: Any, site: Sit
     row.get_by_label("再次输入新密码").fill("another password")
     row.get_by_role("button", name="设置新密码").click()
     assert admin.get_by_role("status").inner_text() == "已修改 staff1 的密码。"
+    manage(admin, "staff1").get_by_role("button", name="停用").click()
+    manage(admin, "staff1").get_by_role("button", name="启用").click()
+    assert admin.get_by_role("status").inner_text() == "已启用用户 staff1。"
+    assert users_row(admin, "staff1").locator(".badge.ok").inner_text() == "已启用"
     person = open_page(browser, site)
     sign_in(person, "staff1", "another password")
     menu = person.get_by_role("navigation", name="主菜单")
