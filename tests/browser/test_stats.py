@@ -69,7 +69,7 @@ def test_the_charts_show_the_archived_records_and_the_downloads_hold_the_same_co
     assert bar_values(page, "按年度统计馆藏") == {"2024": "3"}
     assert sum(map(int, bar_values(page, "每月归档数量").values())) == 3
     svg = chart(page, TYPE_CHART).locator("svg")
-    assert svg.get_attribute("role") == "img" and svg.get_attribute("viewBox").startswith("0 0 480 ")
+    assert svg.get_attribute("role") == "img" and svg.get_attribute("viewBox").startswith("0 0 400 ")
     assert svg.locator("desc").text_content() == "档案类型 / 档案件数: 合同: 2; 身份证复印件: 1"
     assert svg.locator("text.axis").all_text_contents() == ["档案件数", "档案类型"]
     # the longer bar is twice the shorter one

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from services.api.web.charts import WIDTH, bar_chart, fit, nice_ceiling, text_width, ticks_for
+from services.api.web.charts import LABEL_WIDTH, WIDTH, bar_chart, fit, nice_ceiling, text_width, ticks_for
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -53,7 +53,7 @@ def test_the_chart_has_a_title_a_description_of_every_value_and_axis_names() -> 
     assert root.find(f"{SVG}title").text == "By type"
     assert root.find(f"{SVG}desc").text == "Type / Records: 合同: 1,234"
     assert {t.text for t in root.iter(f"{SVG}text") if t.get("class") == "axis"} == {"Records", "Type"}
-    assert re.search(r'viewBox="0 0 480 \d+"', svg) and "style=" not in svg
+    assert re.search(r'viewBox="0 0 400 \d+"', svg) and "style=" not in svg
 
 
 def test_no_data_is_an_empty_chart_without_a_drawing() -> None:
@@ -66,7 +66,7 @@ def test_no_data_is_an_empty_chart_without_a_drawing() -> None:
 def test_a_very_long_label_is_shortened_and_kept_whole_in_its_title() -> None:
     name = "一个非常非常非常非常非常非常非常非常长的档案类型名称" * 3
     made = chart([(name, 3), ("x" * 200, 1)])
-    assert made.bars[0].label.endswith("…") and text_width(made.bars[0].label) <= 142
+    assert made.bars[0].label.endswith("…") and text_width(made.bars[0].label) <= LABEL_WIDTH - 8
     assert made.bars[1].label.endswith("…") and len(made.bars[1].label) < 40
     root = ET.fromstring(str(made.svg))
     titles = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")]

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
 
-WIDTH = 480  # the viewBox's width; the page scales it
-LABEL_WIDTH = 150  # room for the category names, left of the bars
-VALUE_ROOM = 56  # room for a value written after the longest bar
+WIDTH = 400  # the viewBox's width; the page scales it (a phone by about 0.85)
+LABEL_WIDTH = 130  # room for the category names, left of the bars
+VALUE_ROOM = 48  # room for a value written after the longest bar
 ROW = 26
 BAR = 18
 TOP = 8
