@@ -24,7 +24,7 @@ from shared.domain.permissions import Action, allows
 from services.api.web.render import WebRoute
 from services.composition import Archive, build_archive
 from tests.conftest import LiveServer, make_user
-from tests.e2e.test_leaks import DOCUMENTS, TODAY, WALKERS, World, forbidden, leaks, seed
+from tests.e2e.test_leaks import DOCUMENTS, MISSING_ID, TODAY, WALKERS, World, forbidden, leaks, seed
 from tests.e2e.test_web_security import _routes, signed_in
 
 
@@ -90,8 +90,20 @@ def test_no_page_shows_any_role_a_document_beyond_its_clearance(
             for target in walked:
                 answer = client.get(target)
                 assert answer.status_code < 500, (name, target, answer.text[:500])
-                if found := leaks(answer, banned):
-                    problems.append(f"{role} at clearance {clearance}: GET {target} shows {found}")
+                named = [w for w in banned if w in target]
+                if not named:  # nothing of a hidden document asked for: none may show
+                    if found := leaks(answer, banned):
+                        problems.append(f"{role} at clearance {clearance}: GET {target} shows {found}")
+                    continue
+                # the caller named a hidden document (its id, a marker word): the page must
+                # be the one a missing id or a word found nowhere gets, their own words aside
+                word = named[0]
+                stand_in = MISSING_ID if word in world.ids.values() else "absentword"
+                asked = answer.status_code, answer.text.replace(word, "<named>")
+                missing = client.get(target.replace(word, stand_in))
+                if asked != (missing.status_code, missing.text.replace(stand_in, "<named>")):
+                    problems.append(f"{role} at clearance {clearance}: GET {target} differs from "
+                                    f"the page for a missing {stand_in}")
             problems += _sees_its_own(client, role, clearance)
             client.close()
         assert not problems, "\n".join(problems[:40])
