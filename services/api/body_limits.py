@@ -18,7 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.api.errors import error_body
 
 MAX_BODY = 1024 * 1024
-UPLOAD_ROUTE = re.compile(r"^/api/v1/documents(/[^/]+/versions)?/?$")
+# the routes that stream a file (the API's and the page's), bounded by the upload limit instead
+UPLOAD_ROUTE = re.compile(r"^(/api/v1)?/documents(/[^/]+/versions)?/?$|^/upload/?$")
 
 
 class BodyLimits:

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from shared.customers import create_customer
@@ -221,9 +220,6 @@ def test_the_upload_page_speaks_english_when_chosen(browser: Any, site: Site) ->
     page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="services/api/body_limits.py bounds every POST outside "
-                   "/api/v1/documents to 1 MiB, /upload included: the page's uploads need its "
-                   "UPLOAD_ROUTE to name /upload and /documents/{id}/versions too")
 def test_a_scan_of_several_mebibytes_is_archived(page: Any, site: Site, tmp_path: Path) -> None:
     site.user("clerk1", "clerk")
     customer(site)
