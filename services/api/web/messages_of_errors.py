@@ -46,7 +46,8 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "direct_download_unavailable": N_("This archive's storage gives no direct download links; download "
                                        "through the archive instead."),
     "document_destroyed": N_("This record has been destroyed."),
-    "document_held": N_("A chosen record is under a legal hold: it cannot be destroyed while the hold applies."),
+    "document_held": N_("A chosen record is under a legal hold: it cannot be destroyed while the "
+                        "hold applies."),
     "document_not_due": N_("A chosen record is not due for destruction."),
     "document_not_found": N_("Not found, or not visible to you."),
     "duplicate": N_("The same file is already archived for this customer."),
