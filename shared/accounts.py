@@ -46,13 +46,7 @@ def add_user(session: Session, *, username: str, role: str, clearance: int, pass
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise InvalidInput("a username is 1–64 characters without spaces", code="invalid_username")
-    try:
-        role = Role(role).value
-    except ValueError:
-        raise InvalidInput(f"unknown role {role!r}", code="unknown_role",
-                           detail={"roles": [r.value for r in Role]}) from None
-    if clearance not in SECRECY_LEVELS:
-        raise InvalidInput("clearance is 1, 2 or 3", code="invalid_clearance")
+    role = _checked_role(role, clearance)
     _check_strength(password)
     # a removed user's name stays taken: the audit trail and requests still name them
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -64,6 +58,18 @@ def add_user(session: Session, *, username: str, role: str, clearance: int, pass
     audit.record(session, actor=actor, action="user.add", target=f"user:{username}",
                  details={"role": role, "clearance": clearance})
     return user
+
+
+def _checked_role(role: str, clearance: int) -> str:
+    """The role's stored name, if it is a role and the clearance a level."""
+    try:
+        checked = Role(role).value
+    except ValueError:
+        raise InvalidInput(f"unknown role {role!r}", code="unknown_role",
+                           detail={"roles": [r.value for r in Role]}) from None
+    if clearance not in SECRECY_LEVELS:
+        raise InvalidInput("clearance is 1, 2 or 3", code="invalid_clearance")
+    return checked
 
 
 def count_users(session: Session) -> int:
@@ -250,13 +256,7 @@ def change_role(session: Session, *, username: str, role: str, clearance: int, a
     request reads them afresh). An administrator cannot change their own role:
     they may be the last one who can give it back."""
     user = _present(session, username)
-    try:
-        role = Role(role).value
-    except ValueError:
-        raise InvalidInput(f"unknown role {role!r}", code="unknown_role",
-                           detail={"roles": [r.value for r in Role]}) from None
-    if clearance not in SECRECY_LEVELS:
-        raise InvalidInput("clearance is 1, 2 or 3", code="invalid_clearance")
+    role = _checked_role(role, clearance)
     if role != user.role:
         _not_oneself(username, actor, "change the role of")
     before = {"role": user.role, "clearance": user.clearance}
