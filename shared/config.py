@@ -12,9 +12,9 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
-# the CPU niceness of work no one is waiting on at a screen — OCR processes — and
-# of password hashing, which must neither slow other requests nor starve behind OCR
-BACKGROUND_NICENESS = 10
+# the CPU niceness of password hashing: other requests get the cores first, and a
+# login still gets a share of a busy machine (never SCHED_IDLE, under which it starves)
+HASHING_NICENESS = 10
 
 
 class Settings(BaseSettings):

@@ -20,7 +20,7 @@ from anyio import CapacityLimiter
 from shared import accounts
 from shared.accounts import LoginAttempt
 from shared.bootstrap import Container
-from shared.config import BACKGROUND_NICENESS, Settings
+from shared.config import HASHING_NICENESS, Settings
 from shared.domain.errors import AuthenticationFailed, TooManyAttempts
 from shared.domain.throttle import LoginThrottle
 
@@ -122,8 +122,8 @@ def _conclude(ctx: Container, attempt: LoginAttempt, matched: bool, throttle: Lo
 
 def _yield_the_cpu() -> None:
     """Lower this hashing thread's CPU priority (argon2's own threads inherit
-    it) to the background work's (OCR): requests get the cores first, and a
-    login still gets its share on a machine kept busy — never SCHED_IDLE, under
-    which a login waits for as long as anything else wants the cores."""
+    it): requests get the cores first, and a login still gets its share on a
+    machine kept busy — never SCHED_IDLE, under which a login waits for as long
+    as anything else wants the cores."""
     if sys.platform == "linux":  # there a thread id names one thread; elsewhere the whole process
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)

@@ -39,7 +39,6 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from shared.config import BACKGROUND_NICENESS
 from shared.domain.errors import DanganError, InvalidInput
 from services.ingest.process_lifetime import child_dies_with_us, die_with_parent, stop_pool, watch_owner
 
@@ -233,9 +232,6 @@ def _init_worker(name: str, owner: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     watch_owner(owner)
-    # background work: requests, and the logins' hashing, get the cores first;
-    # tesseract, started from here, inherits this
-    os.nice(max(0, BACKGROUND_NICENESS - os.nice(0)))
     _worker = engine(name)
 
 
