@@ -31,25 +31,25 @@ router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 @router.post("", status_code=201, response_model=DocumentOut,
              openapi_extra=multipart_body(UPLOAD_FIELDS, others_refused=True))
 async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> DocumentOut:
-    fields, upload = await _read(request, ctx)
+    fields, upload = await read_upload(request, ctx)
     try:
         meta = NewDocument.from_form(fields, file_field="file")
-        viewer = await run_in_threadpool(_viewer, ctx, user)
+        viewer = await run_in_threadpool(viewer_of, ctx, user)
         document = await run_in_threadpool(archive_document, ctx, upload=upload,
                                            meta=meta, actor=user.username, viewer=viewer)
     finally:
         upload.discard()
-    return await run_in_threadpool(_reload, ctx, document.id, user)
+    return await run_in_threadpool(reloaded, ctx, document.id, user)
 
 
 @router.post("/{document_id}/versions", status_code=201, response_model=VersionOut,
              openapi_extra=multipart_body())
 async def new_version(document_id: str, request: Request, ctx: ContainerDep,
                       user: Uploader) -> VersionOut:
-    await run_in_threadpool(_reload, ctx, document_id, user)  # 404 beyond the caller's clearance
-    _, upload = await _read(request, ctx)
+    await run_in_threadpool(reloaded, ctx, document_id, user)  # 404 beyond the caller's clearance
+    _, upload = await read_upload(request, ctx)
     try:
-        viewer = await run_in_threadpool(_viewer, ctx, user)
+        viewer = await run_in_threadpool(viewer_of, ctx, user)
         version = await run_in_threadpool(add_version, ctx, document_id=document_id,
                                           upload=upload, actor=user.username, viewer=viewer)
     finally:
@@ -75,7 +75,7 @@ def list_(ctx: ContainerDep, user: Reader,
 
 @router.get("/{document_id}", response_model=DocumentOut)
 def get(document_id: str, ctx: ContainerDep, user: Reader) -> DocumentOut:
-    return _reload(ctx, document_id, user)
+    return reloaded(ctx, document_id, user)
 
 
 @router.get("/{document_id}/content")
@@ -154,12 +154,12 @@ def _reading(ctx: Container, session: Session, user: Principal, document: Docume
     return {"version": version, **how, **({"access_request": lent} if lent is not None else {})}
 
 
-def _reload(ctx: Container, document_id: str, user: Principal) -> DocumentOut:
+def reloaded(ctx: Container, document_id: str, user: Principal) -> DocumentOut:
     with ctx.uow() as uow:
         return DocumentOut.of(_visible(ctx, uow.session, document_id, user))
 
 
-def _viewer(ctx: Container, user: Principal) -> AccessScope:
+def viewer_of(ctx: Container, user: Principal) -> AccessScope:
     with ctx.uow() as uow:
         return _scope(ctx, uow.session, user)
 
@@ -186,7 +186,7 @@ def _openable(ctx: Container, session: Session, document_id: str, user: Principa
     return document
 
 
-async def _read(request: Request, ctx: Container) -> tuple[dict[str, str], Upload]:
+async def read_upload(request: Request, ctx: Container) -> tuple[dict[str, str], Upload]:
     """The form's fields and its file; a request without a file is refused."""
     form = await read_form(request, spool_dir=ctx.settings.spool_dir,
                            limit=ctx.settings.max_upload_bytes)

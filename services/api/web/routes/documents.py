@@ -152,17 +152,17 @@ async def new_version(document_id: str, request: Request, ctx: ContainerDep,
     the X-CSRF-Token header or the form's csrf field."""
     checked = await csrf_before_body(request)
     try:
-        await run_in_threadpool(api._reload, ctx, document_id, user)  # 404 beyond the caller
+        await run_in_threadpool(api.reloaded, ctx, document_id, user)  # 404 beyond the caller
     except NotFound as exc:
         return missing(request, user, document_id, exc)
     try:
-        fields, upload = await api._read(request, ctx)
+        fields, upload = await api.read_upload(request, ctx)
     except DanganError as exc:
         return await run_in_threadpool(_page, request, ctx, user, document_id, version_error=exc)
     try:
         if not checked:
             await check_csrf(request, fields.get(CSRF_FIELD) or "")
-        scope = await run_in_threadpool(api._viewer, ctx, user)
+        scope = await run_in_threadpool(api.viewer_of, ctx, user)
         added = await run_in_threadpool(add_version, ctx, document_id=document_id, upload=upload,
                                         actor=user.username, viewer=scope)
     except DanganError as exc:

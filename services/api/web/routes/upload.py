@@ -76,7 +76,7 @@ async def upload(request: Request, ctx: ContainerDep, user: Uploader) -> Respons
     filename: str | None = None
     try:
         checked = await csrf_before_body(request)
-        fields, spooled = await api._read(request, ctx)
+        fields, spooled = await api.read_upload(request, ctx)
         filename = spooled.filename
         result = await _archive(request, ctx, user, fields, spooled, csrf_checked=checked)
     except DanganError as exc:
@@ -101,12 +101,12 @@ async def _archive(request: Request, ctx: ContainerDep, user: Principal, fields:
         if not csrf_checked:
             await check_csrf(request, sent or "")
         meta = NewDocument.from_form(fields, file_field="file")
-        viewer = await run_in_threadpool(api._viewer, ctx, user)
+        viewer = await run_in_threadpool(api.viewer_of, ctx, user)
         document = await run_in_threadpool(archive_document, ctx, upload=upload, meta=meta,
                                            actor=user.username, viewer=viewer)
     finally:
         upload.discard()
-    return archived(request, await run_in_threadpool(api._reload, ctx, document.id, user),
+    return archived(request, await run_in_threadpool(api.reloaded, ctx, document.id, user),
                     filename=upload.filename)
 
 
