@@ -131,6 +131,9 @@ class Document(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     location: Mapped[str | None] = mapped_column(String(255))  # 盒号/架位
+    # 有效期: when the document stops being current (a licence's term, an ID card's end,
+    # a credit report's currency); it never touches retention or destruction
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
