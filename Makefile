@@ -4,8 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: what the archive needs to run, and what the tests add
-DEBIAN_RUN := libmagic1 tesseract-ocr tesseract-ocr-chi-sim libgl1 libglib2.0-0
-DEBIAN_TEST := postgresql fonts-wqy-zenhei curl chromium
+DEBIAN_RUN := libmagic1 tesseract-ocr tesseract-ocr-chi-sim libgl1 libglib2.0-0 fonts-wqy-zenhei
+DEBIAN_TEST := postgresql curl chromium
 
 .PHONY: run test lint install install-test debian-run debian-test clean
 

@@ -14,6 +14,7 @@ from services.api.routes import (
     customers,
     destruction,
     documents,
+    handovers,
     health,
     jobs,
     metrics,
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     errors.install(app)
     app.add_middleware(BodyLimits)
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,
-                   audit, access, metrics, stats):
+                   audit, access, metrics, stats, handovers):
         app.include_router(module.router)
     web.install(app)
     return app

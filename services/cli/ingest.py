@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from shared import handovers
 from shared.bootstrap import Container
+from shared.documents import get_document
 from shared.domain.access import AccessScope
 from shared.domain.errors import (
     DanganError,
@@ -44,9 +46,10 @@ class Summary:
     archived: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
+    handover: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"archived": len(self.archived), "skipped": len(self.skipped),
+        return {"handover": self.handover, "archived": len(self.archived), "skipped": len(self.skipped),
                 "refused": len(self.refused), "archived_items": self.archived,
                 "skipped_items": self.skipped, "refused_items": self.refused}
 
@@ -56,24 +59,36 @@ class Summary:
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               required=True, help=f"CSV with columns {', '.join(COLUMNS)}; other columns "
                                   "become custom fields.")
+@click.option("--handover", "handover", default=None, metavar="说明",
+              help="Hand the batch over to the archive room (移交): a handover list with this "
+                   "description names every archived and refused file; submitted at the end.")
+@click.option("--department", default=None, help="The department handing the batch over.")
 @as_user
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on standard error (default: when it is a terminal).")
 @pass_state
 @handles_errors
-def ingest(state: State, folder: Path, manifest: Path, actor: str | None, progress: bool | None) -> None:
+def ingest(state: State, folder: Path, manifest: Path, handover: str | None, department: str | None,
+           actor: str | None, progress: bool | None) -> None:
     """Archive every file listed in MANIFEST from FOLDER; report what was refused and why."""
     rows = read_manifest(manifest)
     ctx = state.container
     with ctx.uow() as uow:
         actor = acting(uow.session, actor, Action.DOCUMENT_UPLOAD)
         viewer = viewer_of(uow.session, actor, ctx.today())
+    handover_id = None
+    if handover is not None:
+        with ctx.transaction() as session:
+            handover_id = handovers.create(session, description_text=handover,
+                                           department=department, actor=actor).id
     summary = Summary()
     bar = Progress(len(rows), label="archiving",
                    enabled=sys.stderr.isatty() if progress is None else progress)
     for line, row in rows:
         _ingest_row(ctx, folder, line, row, actor, viewer, summary)
         bar.step(row.get("path", "") if isinstance(row, dict) else "")
+    if handover_id is not None:
+        summary.handover = _hand_over(ctx, handover_id, rows, summary, actor)
     emit(state, summary.as_dict(), _human)
     if summary.refused:
         sys.exit(1)
@@ -149,6 +164,35 @@ def _ingest_row(ctx: Container, folder: Path, line: int, row: dict[str, str] | s
                                 "message": f"{where['path']}: {exc.strerror or exc}"})
 
 
+def _hand_over(ctx: Container, handover_id: int, rows: list[tuple[int, dict[str, str] | str]],
+               summary: Summary, actor: str) -> dict:
+    """The handover list: each archived record and each refusal with its reason; submitted."""
+    secrecy = {line: _secrecy(row) for line, row in rows}
+    with ctx.transaction() as session:
+        found = handovers.get_handover(session, handover_id)
+        for item in summary.archived:
+            handovers.record_archived(session, found, get_document(session, item["id"]))
+        for item in summary.refused:
+            handovers.record_refusal(session, handover_id=handover_id,
+                                     filename=item["path"] or f"line {item['line']}",
+                                     code=item["code"], message=item["message"],
+                                     secrecy=secrecy.get(item["line"]), actor=actor)
+        if found.items:
+            handovers.submit(session, handover_id=handover_id, actor=actor)
+        return {"id": found.id, "reference": found.reference, "status": found.status}
+
+
+def _secrecy(row: dict[str, str] | str) -> int | None:
+    """A refused row's secrecy as its manifest gives it, so that the list hides it as
+    the record would be hidden; an unreadable one hides it from all but level 1."""
+    if isinstance(row, str):
+        return None
+    value = row.get("secrecy", "").strip()
+    if not value:
+        return None
+    return int(value) if value in ("1", "2", "3") else 1
+
+
 def _resolve(folder: Path, relative: str) -> Path:
     if not relative:
         raise InvalidInput("the path column is empty", code="invalid_manifest")
@@ -173,7 +217,9 @@ def _meta(row: dict[str, str]) -> NewDocument:
 
 
 def _human(data: dict) -> str:
-    lines = [f"archived {data['archived']}, skipped {data['skipped']} (already archived), "
+    lines = [f"handover {data['handover']['reference']}: {data['handover']['status']}"] \
+        if data.get("handover") else []
+    lines += [f"archived {data['archived']}, skipped {data['skipped']} (already archived), "
              f"refused {data['refused']}"]
     for item in data["refused_items"]:
         lines.append(f"  refused line {item['line']} {item['path']}: {item['message']} ({item['code']})")

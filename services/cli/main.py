@@ -15,6 +15,7 @@ from services.cli.check import check
 from services.cli.common import State, handles_errors, load_settings, report_recovery
 from services.cli.customers import customers
 from services.cli.destruction import destruction
+from services.cli.handovers import handovers_group
 from services.cli.ingest import ingest
 from services.cli.jobs import jobs_status, on_signal, reindex, worker
 from services.cli.retention import holds, retention
@@ -106,6 +107,7 @@ cli.add_command(check)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(stats)
+cli.add_command(handovers_group)
 
 
 def _server(config: uvicorn.Config, *, on_exit: Callable[[], None]) -> uvicorn.Server:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.domain.access import RequestStatus
 from shared.domain.disposition import ListState
+from shared.domain.handover import HandoverState
 from shared.domain.model import CustomerStatus, DocumentStatus, ExtractionState
 
 
@@ -357,3 +358,49 @@ class AccessRequestDocument(Base):
 
     request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+
+
+class Handover(Base):
+    """A batch handed over by a department to the archive room (移交), and its
+    list (移交清单). Kept permanently: nothing deletes a handover or its items."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)  # YJ-2026-00001
+    description: Mapped[str] = mapped_column(Text)  # 说明
+    department: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=HandoverState.OPEN.value, index=True)
+    handed_by: Mapped[str] = mapped_column(String(64), index=True)  # 移交人
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    received_by: Mapped[str | None] = mapped_column(String(64))  # 接收人
+    decided_at: Mapped[datetime | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
+
+    items: Mapped[list[HandoverItem]] = relationship(
+        back_populates="handover", order_by="HandoverItem.id", lazy="selectin")
+
+
+class HandoverItem(Base):
+    """One line of a handover list: an archived record, as it was when handed
+    over (the snapshot outlives its destruction), or a refused file and why."""
+
+    __tablename__ = "handover_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id"), index=True)
+    # destruction leaves the document's row (a tombstone), so the link stays valid
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    archive_number: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(500))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(500))
+    secrecy: Mapped[int | None] = mapped_column(Integer)  # of a refused file: as its manifest row says
+    refusal_code: Mapped[str | None] = mapped_column(String(64))
+    refusal_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    handover: Mapped[Handover] = relationship(back_populates="items")
+    document: Mapped[Document | None] = relationship(lazy="joined")
