@@ -189,6 +189,7 @@ def reads(world: World) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/access-requests", {}), ("GET", "/api/v1/jobs", {}),
         ("POST", "/api/v1/retention/sweep", {"json": {"dry_run": True, "as_of": "2060-01-01"}}),
         ("GET", "/metrics", {}),
+        ("GET", "/api/v1/handovers", {}), ("GET", "/api/v1/handovers", {"status": "submitted"}),
     ]
     calls += [("GET", "/api/v1/stats", {"format": f}) for f in ("json", "csv", "xlsx")]
     for flt in ({}, {"customer": "C001"}, {"customer": "C002"}, {"type": "id_copy"},
