@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.config import Settings
 from shared.db.session import Database, UnitOfWork, make_engine, migrate, session_factory
+from shared.domain.completeness import DEFAULT_CHECKLIST_PATH, Checklist, load_checklist
 from shared.domain.retention import DEFAULT_SCHEDULE_PATH, Schedule, load_schedule
 from shared.storage import BlobStore
 from shared.storage.local import LocalDirectoryStore
@@ -24,6 +25,7 @@ class Container:
     sessions: sessionmaker[Session]
     store: BlobStore
     schedule: Schedule
+    checklist: Checklist
     clock: Callable[[], date] = date.today  # today's date; tests set their own
 
     def today(self) -> date:
@@ -68,6 +70,7 @@ def build_store(settings: Settings) -> BlobStore:
 def build(settings: Settings, *, run_migrations: bool = True, store: BlobStore | None = None
           ) -> Container:
     schedule = load_schedule(settings.retention_schedule or DEFAULT_SCHEDULE_PATH)
+    checklist = load_checklist(settings.completeness_checklist or DEFAULT_CHECKLIST_PATH)
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
     if run_migrations:
@@ -78,4 +81,5 @@ def build(settings: Settings, *, run_migrations: bool = True, store: BlobStore |
         sessions=session_factory(engine),
         store=store or build_store(settings),
         schedule=schedule,
+        checklist=checklist,
     )

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
 
     retention_schedule: Path | None = Field(
         default=None, description="保管期限表 TOML; the one in the repository when unset")
+    completeness_checklist: Path | None = Field(
+        default=None, description="齐全 checklist TOML; the one in the repository when unset")
+    credit_report_valid_months: int = Field(default=12, ge=1, le=120, description=(
+        "how long a credit report without valid_until stays current, from its date"))
 
     fonds: str = Field(default="KH01", min_length=1, description="全宗号")
     archive_number_format: str = "{fonds}-{year}-{term}-{type}-{seq:05d}"

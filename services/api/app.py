@@ -11,6 +11,7 @@ from services.api.routes import (
     access,
     audit,
     auth,
+    completeness,
     customers,
     destruction,
     documents,
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None, *, archive: Archive | None = No
     errors.install(app)
     app.add_middleware(BodyLimits)
     for module in (health, auth, customers, documents, search, jobs, retention, destruction,
-                   audit, access, metrics, stats, handovers):
+                   audit, access, metrics, stats, handovers,
+                   completeness):
         app.include_router(module.router)
     web.install(app)
     return app

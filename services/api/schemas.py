@@ -82,6 +82,7 @@ class DocumentOut(BaseModel):
     tags: list[str]
     custom_fields: dict[str, Any]
     location: str | None
+    valid_until: date | None = None
     sha256: str | None
     extraction_state: str | None
     versions: list[VersionOut]
@@ -99,6 +100,7 @@ class DocumentOut(BaseModel):
             retention_years=document.retention_years, retention_trigger=document.retention_trigger,
             retain_until=document.retain_until, status=document.status, tags=document.tags or [],
             custom_fields=document.custom_fields or {}, location=document.location,
+            valid_until=document.valid_until,
             sha256=latest.sha256 if latest else None,
             extraction_state=latest.extraction_state if latest else None,
             versions=[VersionOut.of(v) for v in document.versions],

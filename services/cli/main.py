@@ -13,6 +13,7 @@ from services.cli.audit import audit
 from services.cli.backup import backup, restore
 from services.cli.check import check
 from services.cli.common import State, handles_errors, load_settings, report_recovery
+from services.cli.completeness import completeness, expiring
 from services.cli.customers import customers
 from services.cli.destruction import destruction
 from services.cli.handovers import handovers_group
@@ -107,6 +108,8 @@ cli.add_command(check)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(stats)
+cli.add_command(completeness)
+cli.add_command(expiring)
 cli.add_command(handovers_group)
 
 

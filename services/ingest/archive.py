@@ -26,6 +26,7 @@ from shared.domain.errors import Conflict, Duplicate
 from shared.domain.keys import version_key
 from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus, ExtractionState
 from shared.domain.retention import compute_retain_until, customer_closed_on
+from shared.domain.validity import default_valid_until
 from shared.jobs.queue import EXTRACT, INDEX, enqueue
 from shared.protection import enqueue_protect
 from services.ingest.inspect import Inspection, inspect_file
@@ -169,6 +170,10 @@ def _insert_document(ctx: Container, session: Session, document_id: str, meta: N
         tags=list(meta.tags),
         custom_fields=dict(meta.custom_fields),
         location=meta.location,
+        valid_until=default_valid_until(
+            document_type=meta.type, valid_until=meta.valid_until,
+            document_date=meta.document_date, today=today,
+            credit_report_months=ctx.settings.credit_report_valid_months),
         created_by=actor,
     )
     session.add(document)

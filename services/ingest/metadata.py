@@ -19,6 +19,7 @@ from typing import Any
 from shared.domain.errors import InvalidInput, PermissionDenied
 from shared.domain.model import DOCUMENT_TYPE_CODES, SECRECY_LEVELS
 from shared.domain.permissions import may_see
+from shared.domain.validity import check_valid_until
 
 EARLIEST_DATE = date(1900, 1, 1)
 DEFAULT_SECRECY = 3  # 三级, ordinary
@@ -118,6 +119,29 @@ class DateField(UploadField):
 
 
 @dataclass(frozen=True)
+class ValidUntilField(UploadField):
+    """有效期: a date that may lie in the future, not before the document's date."""
+
+    def parse(self, raw: str) -> date | None:
+        value = raw.strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _refused(f"{self.name} {value!r} is not a date (YYYY-MM-DD)",
+                           code="invalid_valid_until", field=self.name) from None
+
+    def check(self, value: Any, *, today: date) -> None:
+        if value is not None and value < EARLIEST_DATE:
+            raise _refused(f"{self.name} must be {EARLIEST_DATE} or later",
+                           code="invalid_valid_until", field=self.name)
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date", "description": self.description}
+
+
+@dataclass(frozen=True)
 class SecrecyField(UploadField):
     def parse(self, raw: str) -> int:
         value = raw.strip() or str(DEFAULT_SECRECY)
@@ -205,6 +229,9 @@ UPLOAD_FIELDS: tuple[UploadField, ...] = (
                  "at most the uploader's clearance"),
     TagsField("tags", f"标签 tags, separated by commas or semicolons, each at most {TAG_LIMIT} "
               "characters", limit=TAG_LIMIT),
+    ValidUntilField("valid_until", "有效期 valid until, YYYY-MM-DD, not before document_date "
+                    "(a licence's business term, an ID card's end date); a credit report "
+                    "without one is current for DANGAN_CREDIT_REPORT_VALID_MONTHS from its date"),
     UploadField("location", "存放位置 where the paper original is (box/shelf, 盒号/架位)", limit=255),
     JsonObjectField("custom_fields", "自定义字段 custom fields: a JSON object whose values are "
                     "text, numbers, true/false or lists of those; in a manifest, every other "
@@ -225,6 +252,7 @@ class NewDocument:
     secrecy: int = DEFAULT_SECRECY
     tags: list[str] = field(default_factory=list)
     location: str | None = None
+    valid_until: date | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -253,6 +281,7 @@ class NewDocument:
     def validate(self, *, today: date, clearance: int | None = None) -> None:
         for spec in UPLOAD_FIELDS:
             spec.check(getattr(self, spec.name), today=today)
+        check_valid_until(self.valid_until, document_date=self.document_date)
         if clearance is not None and not may_see(clearance, self.secrecy):
             raise PermissionDenied(
                 f"secrecy level {self.secrecy} is above your clearance ({clearance}): "

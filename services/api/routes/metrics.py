@@ -11,6 +11,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
 from shared.bootstrap import Container
+from shared.completeness import expiry_gauges
 from shared.db.models import Document
 from shared.jobs.queue import counts
 
@@ -33,6 +34,23 @@ class ArchiveCollector:
                     jobs.add_metric([kind, state], count)
         yield documents
         yield jobs
+        yield from self._expiry()
+
+    def _expiry(self) -> Iterator[Metric]:
+        """有效期, computed at scrape time over every live document (one grouped query)."""
+        expiring = GaugeMetricFamily(
+            "dangan_documents_expiring", "Live documents whose valid_until falls within "
+            "30/60/90 days (cumulative) or has passed (expired)", labels=["window"])
+        reinvestigate = GaugeMetricFamily(
+            "dangan_customers_reinvestigate", "Customers without a current credit report (重新调查)")
+        with self.ctx.reading() as uow:
+            windows, flagged = expiry_gauges(uow.session, checklist=self.ctx.checklist,
+                                             today=self.ctx.today())
+        for window, count in windows.items():
+            expiring.add_metric([window], count)
+        reinvestigate.add_metric([], flagged)
+        yield expiring
+        yield reinvestigate
 
 
 def registry_for(ctx: Container) -> CollectorRegistry:

@@ -84,6 +84,7 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "insufficient_authority": N_("Approving this needs a role with a higher authority."),
     "insufficient_clearance": N_("This reaches records beyond your clearance; someone with the clearance "
                                   "for them must do it."),
+    "invalid_checklist": N_("The completeness checklist is not valid."),
     "invalid_clearance": N_("Clearance is 1, 2 or 3."),
     "invalid_closed_at": N_("The closing date cannot be in the future."),
     "invalid_credentials": N_("Wrong username or password."),
@@ -108,7 +109,9 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "invalid_title": N_("The title is missing or too long."),
     "invalid_until": (N_("The end date is later than a grant may run: {latest} at the latest."),
                       N_("The end date has passed.")),
+    "invalid_valid_until": N_("The valid-until date is not a valid date (YYYY-MM-DD)."),
     "invalid_username": N_("A username is 1 to 64 characters without spaces."),
+    "invalid_window": N_("The expiry window is 30, 60 or 90 days."),
     "invalid_years": N_("The number of years is outside the term's range."),
     "list_not_approved": N_("This destruction list has not been approved."),
     "list_not_draft": N_("Only a draft destruction list can be changed."),
@@ -154,6 +157,7 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "user_exists": N_("A user with this name already exists."),
     "user_not_found": N_("No such user."),
     "user_removed": N_("This user has been removed."),
+    "valid_until_before_document_date": N_("A record cannot stop being valid before its date."),
     "version_not_found": N_("This version does not exist."),
     "weak_password": N_("A password has at least 8 characters."),
 }
