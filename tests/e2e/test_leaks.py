@@ -192,6 +192,10 @@ def reads(world: World) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/handovers", {}), ("GET", "/api/v1/handovers", {"status": "submitted"}),
     ]
     calls += [("GET", "/api/v1/stats", {"format": f}) for f in ("json", "csv", "xlsx")]
+    calls += [("GET", "/api/v1/completeness", {"format": f}) for f in ("json", "csv", "xlsx")]
+    calls += [("GET", "/api/v1/customers/C001/completeness", {}),
+              ("GET", "/api/v1/customers/C002/completeness", {})]
+    calls += [("GET", "/api/v1/expiring", {"within": w}) for w in ("30", "90")]
     for flt in ({}, {"customer": "C001"}, {"customer": "C002"}, {"type": "id_copy"},
                 {"status": "due"}, {"status": "destroyed"}, {"year": "2000"}):
         calls.append(("GET", "/api/v1/documents", {"size": "500", **flt}))
