@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from shared.domain.identifiers import valid_resident_id
 from services.search.analysis import Normalised, normalise
 
 # once NFKC has folded full-width digits, spaces and hyphens: 18 characters in
@@ -17,14 +18,9 @@ from services.search.analysis import Normalised, normalise
 _GAP = "[ \t\r\n\u00a0\u3000\\-\u2010\u2011\u2013\u2014\uff0d]{0,2}"
 _RESIDENT_ID = re.compile(rf"(?<![0-9])[0-9](?:{_GAP}[0-9]){{16}}{_GAP}[0-9Xx](?![0-9])")
 _CHARACTER = re.compile("[0-9Xx]")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 HIDDEN = slice(6, 14)  # the birth date: 8 of the 18 characters
 
-
-def valid_resident_id(number: str) -> bool:
-    """GB 11643 check digit of an 18-character resident ID number."""
-    total = sum(int(d) * w for d, w in zip(number[:17], _WEIGHTS, strict=True))
-    return "10X98765432"[total % 11] == number[17].upper()
+__all__ = ["HIDDEN", "mask_resident_ids", "masked_nfkc", "masked_with_form", "valid_resident_id"]
 
 
 def mask_resident_ids(text: str, *, checked: bool = True) -> str:
