@@ -6,6 +6,8 @@ Each check answers with the name of the rule that fails, or None when the
 identifier is valid, so that a refusal can say which check failed."""
 from __future__ import annotations
 
+from shared.domain.errors import InvalidInput
+
 # GB 32100: 31 characters, without I, O, Z, S, V
 CREDIT_CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -67,3 +69,23 @@ def id_number_problem(number: str) -> str | None:
     if not valid_resident_id(number):
         return "check digit"
     return None
+
+
+def check_credit_code(code: str) -> str:
+    """The credit code, or InvalidInput ``invalid_credit_code`` naming the check
+    that fails."""
+    problem = credit_code_problem(code)
+    if problem:
+        raise InvalidInput(f"The unified social credit code {code!r} fails its {problem} check "
+                           "(GB 32100).", code="invalid_credit_code", detail={"check": problem})
+    return code
+
+
+def check_id_number(number: str) -> str:
+    """The resident ID number (a final x written X), or InvalidInput
+    ``invalid_id_number`` naming the check that fails."""
+    problem = id_number_problem(number)
+    if problem:
+        raise InvalidInput(f"The resident ID number fails its {problem} check (GB 11643).",
+                           code="invalid_id_number", detail={"check": problem})
+    return number.upper()

@@ -2,8 +2,13 @@
 organisation code's own check, GB 11714) and the resident ID number (GB 11643)."""
 from __future__ import annotations
 
+import pytest
+
+from shared.domain.errors import InvalidInput
 from shared.domain.identifiers import (
     CREDIT_CODE_CHARACTERS,
+    check_credit_code,
+    check_id_number,
     credit_code_check_character,
     credit_code_problem,
     id_number_check_character,
@@ -72,3 +77,19 @@ def test_an_id_number_of_letters_or_the_wrong_length_is_named() -> None:
 
 def test_search_masking_uses_the_same_rule() -> None:
     assert searched_valid is valid_resident_id
+
+
+def test_a_refused_credit_code_names_its_check() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_credit_code(KNOWN_CREDIT_CODE[:17] + "4")
+    assert refused.value.code == "invalid_credit_code"
+    assert "check character" in refused.value.message
+
+
+def test_a_refused_id_number_names_its_check_and_does_not_echo_it() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_id_number(KNOWN_ID_NUMBER[:17] + "1")
+    assert refused.value.code == "invalid_id_number"
+    assert "check digit" in refused.value.message
+    assert KNOWN_ID_NUMBER[:17] not in refused.value.message
+    assert check_id_number(KNOWN_ID_NUMBER.lower()) == KNOWN_ID_NUMBER

@@ -88,6 +88,8 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "invalid_clearance": N_("Clearance is 1, 2 or 3."),
     "invalid_closed_at": N_("The closing date cannot be in the future."),
     "invalid_credentials": N_("Wrong username or password."),
+    "invalid_credit_code": N_("The unified social credit code is not valid: 18 characters whose check "
+                               "characters hold (GB 32100)."),
     "invalid_customer_code": N_("A customer code is 1 to 64 characters, without spaces or slashes."),
     "invalid_customer_name": N_("A customer needs a name."),
     "invalid_decision": N_("An appraisal decision is destroy or extend."),
@@ -96,6 +98,8 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "invalid_filename": N_("The file name is too long."),
     "invalid_grade": N_("Grade is A, B or C."),
     "invalid_hold_scope": N_("A legal hold covers either chosen records or one customer."),
+    "invalid_id_number": N_("The resident ID number is not valid: 18 characters whose check digit "
+                             "holds (GB 11643)."),
     "invalid_input": N_("Some of what was entered cannot be taken. Check the form and try again."),
     "invalid_kind": N_("Unknown kind of customer."),
     "invalid_manifest": N_("The manifest cannot be read."),
