@@ -1,13 +1,13 @@
 """documents: valid_until (有效期), the end of a document's validity; it never touches retention
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0012
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
