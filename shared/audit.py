@@ -26,6 +26,7 @@ from shared.db.models import (
     AuditHead,
     DestructionItem,
     Document,
+    HandoverItem,
     Hold,
     HoldDocument,
     User,
@@ -39,10 +40,11 @@ GENESIS = "0" * 64
 DOCUMENT = "document:"  # the target of an event about one document
 # events about a request, a hold or a destruction list name their documents
 # through the rows that link them: (target prefix, the thing's id, the document's id)
-LINKS: tuple[tuple[str, InstrumentedAttribute[int], InstrumentedAttribute[str]], ...] = (
+LINKS: tuple[tuple[str, InstrumentedAttribute[int], InstrumentedAttribute[str | None]], ...] = (
     ("access:", AccessRequestDocument.request_id, AccessRequestDocument.document_id),
     ("hold:", HoldDocument.hold_id, HoldDocument.document_id),
     ("destruction:", DestructionItem.list_id, DestructionItem.document_id),
+    ("handover:", HandoverItem.handover_id, HandoverItem.document_id),
 )
 
 

@@ -144,7 +144,8 @@ def record_refusal(session: Session, *, handover_id: int, filename: str, code: s
     session.add(item)
     session.flush()
     audit.record(session, actor=actor, action="handover.refusal", target=f"{TARGET}{handover_id}",
-                 details={"filename": filename, "code": code})
+                 # the file name stays on the list, where the refused row's secrecy guards it
+                 details={"item": item.id, "code": code})
     return item
 
 
