@@ -1,13 +1,13 @@
 """handovers (移交): batches handed over to the archive room and their lists
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
