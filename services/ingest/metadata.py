@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from shared.domain.errors import InvalidInput, PermissionDenied
 from shared.domain.model import DOCUMENT_TYPE_CODES, SECRECY_LEVELS
@@ -99,6 +99,8 @@ class TypeField(UploadField):
 
 @dataclass(frozen=True)
 class DateField(UploadField):
+    malformed: ClassVar[str] = "invalid_request"  # the code of a value that is not a date
+
     def parse(self, raw: str) -> date | None:
         value = raw.strip()
         if not value:
@@ -107,7 +109,7 @@ class DateField(UploadField):
             return date.fromisoformat(value)
         except ValueError:
             raise _refused(f"{self.name} {value!r} is not a date (YYYY-MM-DD)",
-                           field=self.name) from None
+                           code=self.malformed, field=self.name) from None
 
     def check(self, value: Any, *, today: date) -> None:
         if value is not None and not EARLIEST_DATE <= value <= today:
@@ -119,26 +121,15 @@ class DateField(UploadField):
 
 
 @dataclass(frozen=True)
-class ValidUntilField(UploadField):
+class ValidUntilField(DateField):
     """有效期: a date that may lie in the future, not before the document's date."""
 
-    def parse(self, raw: str) -> date | None:
-        value = raw.strip()
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise _refused(f"{self.name} {value!r} is not a date (YYYY-MM-DD)",
-                           code="invalid_valid_until", field=self.name) from None
+    malformed: ClassVar[str] = "invalid_valid_until"
 
     def check(self, value: Any, *, today: date) -> None:
         if value is not None and value < EARLIEST_DATE:
             raise _refused(f"{self.name} must be {EARLIEST_DATE} or later",
                            code="invalid_valid_until", field=self.name)
-
-    def schema(self) -> dict[str, Any]:
-        return {"type": "string", "format": "date", "description": self.description}
 
 
 @dataclass(frozen=True)

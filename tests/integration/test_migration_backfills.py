@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from shared.db.models import AccessRequest, AccessRequestDocument, Customer, Document
@@ -25,8 +25,10 @@ def upgrade(engine: Engine, revision: str) -> None:
         command.upgrade(config, revision)
 
 
-def document(customer: Customer, n: int, *, created_at: datetime, status: str = "archived") -> Document:
-    return Document(id=f"00000000-0000-0000-0000-{n:012d}", archive_number=f"KH01-2026-D30-HT-{n:05d}",
+def document(customer: Customer, n: int, *, created_at: datetime,
+             status: str = "archived") -> dict[str, object]:
+    """A document row as revision 0009 knew it: only the columns it had (the model has more)."""
+    return dict(id=f"00000000-0000-0000-0000-{n:012d}", archive_number=f"KH01-2026-D30-HT-{n:05d}",
                     customer_id=customer.id, type="contract", title=f"合同{n}", secrecy=1,
                     retention_term="long", retention_years=30, retention_trigger="document_date",
                     status=status, created_by="t", created_at=created_at)
@@ -41,9 +43,9 @@ def lived_under_0009(engine: Engine) -> dict[str, int]:
         session.add(customer)
         session.flush()
         before, after = APPROVED_AT - timedelta(days=1), APPROVED_AT + timedelta(days=1)
-        session.add_all([document(customer, 1, created_at=before),
-                         document(customer, 2, created_at=before, status="destroyed"),
-                         document(customer, 3, created_at=after)])
+        session.execute(insert(Document.__table__), [document(customer, 1, created_at=before),
+                                           document(customer, 2, created_at=before, status="destroyed"),
+                                           document(customer, 3, created_at=after)])
         requests = {state: AccessRequest(requester="staff3", purpose="审计", until=APPROVED_AT.date(),
                                          customer_id=customer.id, status=state,
                                          decided_at=None if state == "pending" else APPROVED_AT)
