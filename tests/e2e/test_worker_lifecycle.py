@@ -101,7 +101,9 @@ def test_a_worker_killed_outright_leaves_no_ocr_process(
         os.kill(worker.pid, signal.SIGKILL)  # the worker alone, not its process group
         worker.wait()
 
-        assert wait_gone(before, 5) == [], describe(alive(before))
+        # each child learns of the death from its pipe and exits; under a busy machine the
+        # resource tracker's own clean-up can take longer than the OCR processes' exit
+        assert wait_gone(before, 20) == [], describe(alive(before))
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
