@@ -2,13 +2,13 @@
 customer must hold, and whether a customer's file holds them."""
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from shared.domain.errors import InvalidInput
 from shared.domain.model import DOCUMENT_TYPE_CODES, CustomerKind
+from shared.domain.toml_files import line_of, read_toml
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,7 @@ DEFAULT_CHECKLIST_PATH = Path(__file__).resolve().parent.parent / "completeness_
 
 def load_checklist(path: Path = DEFAULT_CHECKLIST_PATH) -> Checklist:
     """Read and validate the checklist; any error names the file and line."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{path}: {exc}", code="invalid_checklist") from None
+    text, data = read_toml(path, code="invalid_checklist")
     unknown = set(data) - {"kinds"}
     if unknown:
         raise InvalidInput(f"{path}: unknown table(s) {', '.join(sorted(unknown))}; "
@@ -53,7 +49,7 @@ def load_checklist(path: Path = DEFAULT_CHECKLIST_PATH) -> Checklist:
         raise InvalidInput(f"{path}: kinds must be a table", code="invalid_checklist")
     required: dict[str, dict[str, int]] = {}
     for kind, entry in kinds.items():
-        where = f"{path} line {_line_of(text, kind)}: [kinds.{kind}]"
+        where = f"{path} line {line_of(text, 'kinds', kind)}: [kinds.{kind}]"
         required[kind] = _entry(kind, entry, where, text, path)
     return Checklist(required=required)
 
@@ -66,7 +62,7 @@ def _entry(kind: str, entry: object, where: str, text: str, path: Path) -> dict[
         raise InvalidInput(f"{where}: must be a table of record types", code="invalid_checklist")
     types: dict[str, int] = {}
     for type_, least in entry.items():
-        at = f"{path} line {_line_of(text, type_, after=kind)}: [kinds.{kind}] {type_}"
+        at = f"{path} line {line_of(text, 'kinds', type_, after=kind)}: [kinds.{kind}] {type_}"
         if type_ not in DOCUMENT_TYPE_CODES:
             raise InvalidInput(f"{at}: unknown record type {type_!r}", code="invalid_checklist",
                                detail={"known": sorted(DOCUMENT_TYPE_CODES)})
@@ -76,19 +72,3 @@ def _entry(kind: str, entry: object, where: str, text: str, path: Path) -> dict[
         types[type_] = least
     return types
 
-
-def _line_of(text: str, name: str, *, after: str | None = None) -> int:
-    """The line of ``[kinds.name]``, or of the key ``name`` inside ``[kinds.after]``."""
-    inside = after is None
-    for number, line in enumerate(text.splitlines(), start=1):
-        bare = line.split("#", 1)[0].strip().replace(" ", "")
-        header = bare in (f"[kinds.{after}]", f'[kinds."{after}"]') if after else False
-        if after is None and bare in (f"[kinds.{name}]", f'[kinds."{name}"]'):
-            return number
-        if header:
-            inside = True
-        elif after is not None and inside and bare.startswith("["):
-            inside = False
-        elif after is not None and inside and bare.split("=", 1)[0].strip('"') == name:
-            return number
-    return 0

@@ -1,7 +1,6 @@
 """Retention schedule (保管期限表) and its rules (SPEC §3)."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -9,6 +8,7 @@ from pathlib import Path
 
 from shared.domain.errors import InvalidInput
 from shared.domain.model import DOCUMENT_TYPE_CODES, CustomerStatus, DocumentStatus
+from shared.domain.toml_files import line_of, read_toml
 
 
 class Term(StrEnum):
@@ -59,26 +59,15 @@ DEFAULT_SCHEDULE_PATH = Path(__file__).resolve().parent.parent / "retention_sche
 
 def load_schedule(path: Path = DEFAULT_SCHEDULE_PATH) -> Schedule:
     """Read and validate the schedule; any error names the file and line."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{path}: {exc}", code="invalid_schedule") from None
+    text, data = read_toml(path, code="invalid_schedule")
     rules: dict[str, RetentionRule] = {}
     for name, entry in data.get("types", {}).items():
-        rules[name] = _rule(name, entry, f"{path} line {_line_of(text, name)}: [types.{name}]")
+        rules[name] = _rule(name, entry, f"{path} line {line_of(text, 'types', name)}: [types.{name}]")
     missing = set(DOCUMENT_TYPE_CODES) - set(rules)
     if missing:
         raise InvalidInput(f"{path}: no retention rule for {', '.join(sorted(missing))}",
                            code="invalid_schedule")
     return Schedule(rules=rules)
-
-
-def _line_of(text: str, name: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip().replace(" ", "") in (f"[types.{name}]", f'[types."{name}"]'):
-            return number
-    return 0
 
 
 def _rule(name: str, entry: dict, where: str) -> RetentionRule:
