@@ -23,6 +23,7 @@ from shared.protection import PROTECT, ProtectHandler
 from shared.storage import BlobStore
 from services.ingest.extract import ExtractHandler, ExtractionLimits
 from services.ingest.ocr import OcrPool
+from services.ingest.sandbox import close_sandboxes
 from services.search import IndexHandler, SearchIndex, build_index
 
 KINDS = (EXTRACT, INDEX, PROTECT)
@@ -79,8 +80,10 @@ class Archive:
     def start_workers(self, *, extractors: int, kinds: tuple[str, ...] = KINDS) -> Crew:
         """Two lanes: ``extractors`` threads for extraction, each with its OCR
         pool, and one thread for the light kinds. None at all when ``extractors``
-        is 0 (an API replica whose jobs run in `dangan worker` processes)."""
-        crew = Crew(grace_seconds=self.settings.shutdown_seconds)
+        is 0 (an API replica whose jobs run in `dangan worker` processes). Its
+        shutdown stops this process's reading processes for good: call it when
+        the process is ending."""
+        crew = Crew(grace_seconds=self.settings.shutdown_seconds, closers=(close_sandboxes,))
         lease = self.settings.job_lease_seconds
         if extractors == 0:
             return crew

@@ -40,6 +40,10 @@ def _limit(memory: int, owner: int) -> None:
     watch_owner(owner)
 
 
+class SandboxClosed(RuntimeError):
+    """The sandbox was closed: its process is stopping."""
+
+
 class Sandbox:
     """A pool of decoding processes; ``call`` runs a function in one of them."""
 
@@ -48,6 +52,7 @@ class Sandbox:
         self.memory = memory
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def call(self, fn: Callable[..., T], *args: Any, timeout: float, **kwargs: Any) -> T:
         for attempt in (1, 2):
@@ -61,6 +66,9 @@ class Sandbox:
                 raise DecodeFailed("reading it needs more memory than a file may take") from None
             except BrokenProcessPool:
                 self._replace(pool)
+                if self._closed:
+                    raise SandboxClosed("the reading processes were stopped: "
+                                        "this process is ending") from None
                 if attempt == 2:
                     raise DecodeFailed("reading it needs more memory than a file may take, "
                                        "or crashed the reader") from None
@@ -69,6 +77,8 @@ class Sandbox:
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:
+                raise SandboxClosed("the reading processes were stopped: this process is ending")
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.processes, mp_context=multiprocessing.get_context("forkserver"),
@@ -84,11 +94,14 @@ class Sandbox:
         if mine:
             stop_pool(pool, patience=0.0)
 
-    def close(self) -> None:
+    def close(self, *, patience: float = 2.0) -> None:
+        """Stop the processes for good: a call still running, or a later one,
+        raises :class:`SandboxClosed`."""
         with self._lock:
+            self._closed = True
             pool, self._pool = self._pool, None
         if pool is not None:
-            stop_pool(pool, patience=2.0)
+            stop_pool(pool, patience=patience)
 
 
 _shared: dict[str, Sandbox] = {}
@@ -100,6 +113,16 @@ def _shared_sandbox(purpose: str, processes: int) -> Sandbox:
         if purpose not in _shared:
             _shared[purpose] = Sandbox(processes=processes)
         return _shared[purpose]
+
+
+def close_sandboxes(*, patience: float = 2.0) -> None:
+    """Stop every shared sandbox's processes for good (`dangan serve` or
+    `dangan worker` ending): a page still being read would otherwise hold the
+    interpreter's exit, which waits for a process pool's running calls."""
+    with _shared_lock:
+        sandboxes = list(_shared.values())
+    for sandbox in sandboxes:
+        sandbox.close(patience=patience)
 
 
 def inspection_sandbox() -> Sandbox:

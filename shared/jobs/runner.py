@@ -149,8 +149,9 @@ class Crew:
     """Worker threads started and stopped together. Each thread runs one
     :class:`Worker`; a lane is the workers given the same kinds."""
 
-    def __init__(self, *, grace_seconds: float) -> None:
+    def __init__(self, *, grace_seconds: float, closers: tuple[Closer, ...] = ()) -> None:
         self.grace_seconds = grace_seconds
+        self._closers = closers  # what the members share (the page-reading processes)
         self.stopping = threading.Event()
         self._stop_asked: float | None = None
         self._members: list[_Member] = []
@@ -185,14 +186,20 @@ class Crew:
         for member in self._members:
             member.thread.join(max(0.0, deadline - time.monotonic()))
         released = []
+        any_late = False
         for member in self._members:
             late = member.thread.is_alive()
+            any_late = any_late or late
             job = member.worker.current
             if late and job is not None and member.worker.release():
                 released.append(job.id)
             if member.close is not None:
                 # a late job is abandoned: its OCR processes are stopped now, not awaited
                 member.close(patience=0.0 if late else 2.0)
+        for close in self._closers:
+            # left running, a page being read holds the interpreter's exit until it ends
+            close(patience=0.0 if any_late else 2.0)
+        deadline = time.monotonic() + 1.0
         for member in self._members:
-            member.thread.join(timeout=1.0)
+            member.thread.join(timeout=max(0.0, deadline - time.monotonic()))
         return released

@@ -79,23 +79,22 @@ def test_a_page_content_bomb_does_not_stall_another_clerks_upload(
     other = login(str(api.base_url).rstrip("/"), "clerk2")
     bomb = hostile.operator_bomb()
     sound = samples.make_pdf(tmp_path).read_bytes()
-    timings: dict[str, float] = {}
+    ended: dict[str, float] = {}
 
     def send_bomb() -> None:
-        started = time.monotonic()
         api.post("/api/v1/documents", data=FIELDS, files={"file": ("bomb.pdf", bomb)})
-        timings["bomb"] = time.monotonic() - started
+        ended["bomb"] = time.monotonic()
 
     thread = threading.Thread(target=send_bomb)
     thread.start()
     time.sleep(0.3)
-    started = time.monotonic()
     response = other.post("/api/v1/documents", data=FIELDS, files={"file": ("sound.pdf", sound)})
-    timings["sound"] = time.monotonic() - started
+    ended["sound"] = time.monotonic()
     thread.join()
     other.close()
     assert response.status_code == 201, response.text
-    assert timings["sound"] < max(timings["bomb"] / 2, 1.0), timings
+    # sent after the bomb, answered before it: it did not wait behind the bomb's page load
+    assert ended["sound"] < ended["bomb"], ended
 
 
 @embedded_only
