@@ -24,13 +24,13 @@ from shared.domain.access import AccessScope
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
 from shared.domain.errors import Conflict, Duplicate
 from shared.domain.keys import version_key
+from shared.domain.metadata import NewDocument
 from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus, ExtractionState
 from shared.domain.retention import compute_retain_until, customer_closed_on
 from shared.domain.validity import default_valid_until
 from shared.jobs.queue import EXTRACT, INDEX, enqueue
 from shared.protection import enqueue_protect
 from services.ingest.inspect import Inspection, inspect_file
-from services.ingest.metadata import NewDocument
 from services.ingest.spool import Upload, process_name
 
 T = TypeVar("T")

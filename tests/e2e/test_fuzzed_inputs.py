@@ -66,7 +66,7 @@ def test_a_file_name_star_in_a_charset_that_cannot_decode_it_is_not_a_5xx(
 def test_custom_fields_json_cannot_parse_is_a_4xx(custom_fields: str, clerk: httpx.Client,
                                                   customer: str, container: Container,
                                                   tmp_path: Path) -> None:
-    """services/ingest/metadata.py parse_json_object catches JSONDecodeError
+    """shared/domain/metadata.py parse_json_object catches JSONDecodeError
     only; json.loads raises RecursionError and ValueError as well (500)."""
     body, kind = hostile.multipart({**FIELDS, "custom_fields": custom_fields}, file_header=(
         hostile.raw_utf8_filename("scan.pdf")), content=samples.make_pdf(tmp_path).read_bytes())

@@ -1,4 +1,4 @@
-"""One model of an upload's fields (services/ingest/metadata.py UPLOAD_FIELDS)
+"""One model of an upload's fields (shared/domain/metadata.py UPLOAD_FIELDS)
 behind three ways in: the OpenAPI schema of ``POST /api/v1/documents`` lists
 exactly its fields, and the route and a ``dangan ingest`` manifest column read
 each of them alike — the same value archived the same, the same bad value

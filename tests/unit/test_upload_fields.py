@@ -1,4 +1,4 @@
-"""The model of an upload's fields (services/ingest/metadata.py UPLOAD_FIELDS):
+"""The model of an upload's fields (shared/domain/metadata.py UPLOAD_FIELDS):
 what each field reads, what it refuses with which code, and how it describes
 itself to the OpenAPI schema. No IO."""
 from __future__ import annotations
