@@ -105,8 +105,38 @@ class Customer(Base):
     grade: Mapped[str] = mapped_column(String(1))
     status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.ACTIVE.value)
     closed_at: Mapped[date | None] = mapped_column(Date)  # 销户日期
+    # the current profile (动态管理); customer_revisions keeps every earlier one
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码
+    id_number: Mapped[str | None] = mapped_column(String(18), index=True)  # 居民身份证号码
+    industry: Mapped[str | None] = mapped_column(String(255))
+    address: Mapped[str | None] = mapped_column(Text)
+    classification: Mapped[str] = mapped_column(String(16), default="ordinary",
+                                                server_default="ordinary")
+    department: Mapped[str | None] = mapped_column(String(255), index=True)
+    credit_limit: Mapped[str | None] = mapped_column(String(32))  # 授信额度, yuan, a decimal
+    credit_valid_from: Mapped[date | None] = mapped_column(Date)
+    credit_valid_until: Mapped[date | None] = mapped_column(Date)
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CustomerRevision(Base):
+    """One dated entry of a customer's profile history: who changed what, why,
+    and the whole profile after it. Append-only, in the database too."""
+
+    __tablename__ = "customer_revisions"
+    __table_args__ = (UniqueConstraint("customer_id", "number", name="uq_customer_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per customer
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict[str, Any]] = mapped_column()  # field -> {"from", "to"}
+    profile: Mapped[dict[str, Any]] = mapped_column()
 
 
 class Document(Base):
