@@ -11,14 +11,14 @@ from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared import audit
+from shared.archive_numbers import next_sequence
 from shared.bootstrap import Container
 from shared.customers import get_customer
-from shared.db.models import ArchiveCounter, Customer, Document, DocumentVersion, PendingObject
+from shared.db.models import Customer, Document, DocumentVersion, PendingObject
 from shared.documents import NO_CUSTOMER, find_duplicate, find_visible, get_document, visible
 from shared.domain.access import AccessScope
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
@@ -201,19 +201,3 @@ def _insert_version(session: Session, document: Document, number: int, scope: st
     enqueue(session, kind=INDEX, payload={"document_id": document.id})
     enqueue_protect(session, [document.id])
     return version
-
-
-def next_sequence(session: Session, series: ArchiveSeries) -> int:
-    """The next number in a gap-free series. The upsert locks the counter row
-    until commit; a rollback returns the number, so no gap ever appears."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(ArchiveCounter)
-        .values(series=series.key, last_seq=1)
-        .on_conflict_do_update(index_elements=["series"],
-                               set_={"last_seq": ArchiveCounter.last_seq + 1})
-        .returning(ArchiveCounter.last_seq)
-    )
-    return session.execute(statement).scalar_one()
-

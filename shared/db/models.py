@@ -168,6 +168,9 @@ class Document(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # an archivist's confirmation of the description: after it, only archivists correct it
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
 
     customer: Mapped[Customer | None] = relationship(lazy="joined")
     versions: Mapped[list[DocumentVersion]] = relationship(
@@ -434,3 +437,34 @@ class HandoverItem(Base):
 
     handover: Mapped[Handover] = relationship(back_populates="items")
     document: Mapped[Document | None] = relationship(lazy="joined")
+
+
+class DocumentChange(Base):
+    """One field of one correction (著录修改): what it was and became, who
+    changed it, when and why. Append-only, in the database too."""
+
+    __tablename__ = "document_changes"
+    __table_args__ = (UniqueConstraint("document_id", "change_set", "field",
+                                       name="uq_document_changes_field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    change_set: Mapped[int] = mapped_column(Integer)  # 1, 2, … per document: one correction
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[Any | None] = mapped_column(JSON)
+    new_value: Mapped[Any | None] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class SupersededArchiveNumber(Base):
+    """An archive number (档号) a document no longer carries, since a correction
+    moved it to another series. Kept for ever and never issued again."""
+
+    __tablename__ = "superseded_archive_numbers"
+
+    archive_number: Mapped[str] = mapped_column(String(128), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    change_set: Mapped[int] = mapped_column(Integer)
+    superseded_at: Mapped[datetime] = mapped_column(default=utcnow)
