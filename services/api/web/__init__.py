@@ -14,8 +14,10 @@ from services.api.web.routes import (
     access,
     auth,
     check,
+    completeness,
     customers,
     documents,
+    expiring,
     home,
     jobs,
     retention,
@@ -26,7 +28,8 @@ from services.api.web.routes import (
 )
 
 STATIC = Path(__file__).parent / "static"
-AREAS = (auth, home, upload, documents, customers, search, retention, access, stats, jobs, check, users)
+AREAS = (auth, home, upload, documents, customers, search, retention, access, stats, completeness,
+         expiring, jobs, check, users)
 
 
 def install(app: FastAPI) -> None:
