@@ -24,16 +24,17 @@ def licences_and_reports(site: Site, tmp_path: Path) -> dict[str, dict]:
         create_customer(session, code="C001", name="鹭洲贸易", kind="company", grade="A", actor="test")
         create_customer(session, code="C002", name="海沧物流", kind="company", grade="B", actor="test")
     today = site.core.today()
+    dated = today - timedelta(days=300)
     clerk = login(site.url, "clerk1")
     made = {}
-    for seed, (key, customer, type_, dated, valid, secrecy) in enumerate((
-            ("soon", "C001", "business_licence", today - timedelta(days=300), today + timedelta(days=20), "3"),
-            ("later", "C001", "business_licence", today - timedelta(days=300), today + timedelta(days=50), "3"),
+    for seed, (key, customer, type_, on, valid, secrecy) in enumerate((
+            ("soon", "C001", "business_licence", dated, today + timedelta(days=20), "3"),
+            ("later", "C001", "business_licence", dated, today + timedelta(days=50), "3"),
             ("current", "C001", "credit_report", add_months(today, -2), None, "3"),
             ("report", "C002", "credit_report", add_months(today, -13), None, "3"),
-            ("secret", "C002", "business_licence", today - timedelta(days=300), today + timedelta(days=10), "1"),
+            ("secret", "C002", "business_licence", dated, today + timedelta(days=10), "1"),
     ), start=1):
-        fields = {"type": type_, "customer": customer, "document_date": dated.isoformat(),
+        fields = {"type": type_, "customer": customer, "document_date": on.isoformat(),
                   "title": f"{key}营业执照", "secrecy": secrecy}
         if valid is not None:
             fields["valid_until"] = valid.isoformat()
