@@ -18,6 +18,7 @@ from services.api.web.routes import (
     customers,
     documents,
     expiring,
+    handovers,
     home,
     jobs,
     retention,
@@ -29,7 +30,7 @@ from services.api.web.routes import (
 
 STATIC = Path(__file__).parent / "static"
 AREAS = (auth, home, upload, documents, customers, search, retention, access, stats, completeness,
-         expiring, jobs, check, users)
+         expiring, handovers, jobs, check, users)
 
 
 def install(app: FastAPI) -> None:

@@ -27,6 +27,8 @@ LABELS: dict[str, dict[str, str]] = {
              "government": N_("Government body"), "partner": N_("Partner")},
     "grade": {"A": N_("A (important)"), "B": N_("B (ordinary)"), "C": N_("C (occasional)")},
     "customer_status": {"active": N_("Active"), "closed": N_("Closed")},
+    "handover_status": {"open": N_("Not yet submitted"), "submitted": N_("Waiting to be received"),
+                        "accepted": N_("Handover complete"), "returned": N_("Returned")},
     "trigger": {"document_date": N_("from the document date"), "ingested": N_("from archiving"),
                 "customer_closed": N_("from the customer's closure")},
 }
