@@ -11,15 +11,17 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from shared import access, audit
+from shared import access, audit, corrections
 from shared.bootstrap import Container
 from shared.db.models import Document
 from shared.disposition import certificate_of
 from shared.documents import DocumentFilter, find_visible, get_version, list_documents
 from shared.domain.access import AccessScope
+from shared.domain.corrections import Editor
 from shared.domain.errors import Gone, InvalidInput, NotFound, Unsupported
 from shared.domain.model import DocumentStatus
 from services.api import viewer
+from services.api.correction_schemas import ChangeOut, CorrectedDocumentOut, CorrectionIn, HistoryOut
 from services.api.deps import ContainerDep, Principal, Reader, Uploader
 from services.api.multipart import read_form
 from services.api.schemas import DocumentOut, Page, PageNumber, VersionNumber, VersionOut, multipart_body
@@ -73,9 +75,47 @@ def list_(ctx: ContainerDep, user: Reader,
         return Page(total=total, page=page, size=size, items=[DocumentOut.of(d) for d in rows])
 
 
-@router.get("/{document_id}", response_model=DocumentOut)
-def get(document_id: str, ctx: ContainerDep, user: Reader) -> DocumentOut:
-    return reloaded(ctx, document_id, user)
+@router.get("/{document_id}", response_model=CorrectedDocumentOut)
+def get(document_id: str, ctx: ContainerDep, user: Reader) -> CorrectedDocumentOut:
+    with ctx.uow() as uow:
+        document = _visible(ctx, uow.session, document_id, user)
+        return CorrectedDocumentOut.corrected(
+            document, corrections.superseded_numbers(uow.session, document.id))
+
+
+@router.patch("/{document_id}", response_model=CorrectedDocumentOut)
+def correct(document_id: str, body: CorrectionIn, ctx: ContainerDep,
+            user: Reader) -> CorrectedDocumentOut:
+    """著录修改: correct a record's description, with a reason (clerks: their own
+    uploads until confirmed; archivists: any record within their clearance)."""
+    with ctx.transaction() as session:
+        document = corrections.correct(ctx, session, document_id=document_id, body=body.given(),
+                                       editor=_editor(user), scope=_scope(ctx, session, user))
+        return CorrectedDocumentOut.corrected(
+            document, corrections.superseded_numbers(session, document.id))
+
+
+@router.post("/{document_id}/confirm", response_model=CorrectedDocumentOut)
+def confirm(document_id: str, ctx: ContainerDep, user: Reader) -> CorrectedDocumentOut:
+    """An archivist confirms the description: after it, clerks no longer correct it."""
+    with ctx.transaction() as session:
+        document = corrections.confirm(session, document_id=document_id, editor=_editor(user),
+                                       scope=_scope(ctx, session, user))
+        return CorrectedDocumentOut.corrected(
+            document, corrections.superseded_numbers(session, document.id))
+
+
+@router.get("/{document_id}/history", response_model=HistoryOut)
+def history(document_id: str, ctx: ContainerDep, user: Reader) -> HistoryOut:
+    """Every field each correction changed: old and new value, who, when, why."""
+    with ctx.uow() as uow:
+        changes = corrections.history(uow.session, document_id=document_id,
+                                      scope=_scope(ctx, uow.session, user))
+        return HistoryOut(document=document_id, items=[ChangeOut.of(c) for c in changes])
+
+
+def _editor(user: Principal) -> Editor:
+    return Editor(username=user.username, role=user.role, clearance=user.clearance)
 
 
 @router.get("/{document_id}/content")

@@ -33,6 +33,17 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "not_your_upload": N_("Only records you uploaded can be on your handover."),
     "receiver_is_sender": N_("The person who handed a batch over may not receive it."),
     "return_reason_required": N_("Returning a handover needs a reason."),
+    # corrections (著录修改)
+    "already_confirmed": N_("This record's description is already confirmed."),
+    "confirm_needs_archivist": N_("Only an archivist confirms a record's description."),
+    "correction_shortens_held": N_("This record is under a legal hold: a correction may not shorten "
+                                   "its retention."),
+    "correction_shortens_listed": N_("This record is on an open destruction list: a correction may "
+                                     "not shorten its retention."),
+    "document_confirmed": N_("An archivist has confirmed this record's description: ask an "
+                             "archivist to correct it."),
+    "no_change": N_("This correction changes nothing."),
+    "not_your_document": N_("A clerk corrects only the records they uploaded."),
     "anchor_hidden": N_("The audit trail's anchor in the object store is hidden by a delete marker."),
     "anchor_unreadable": N_("The audit trail's anchor cannot be read."),
     "approver_is_author": N_("The author or appraiser of a destruction list may not approve it."),
