@@ -16,6 +16,7 @@ from services.cli.common import State, handles_errors, load_settings, report_rec
 from services.cli.completeness import completeness, expiring
 from services.cli.customers import customers
 from services.cli.destruction import destruction
+from services.cli.documents import documents
 from services.cli.handovers import handovers_group
 from services.cli.ingest import ingest
 from services.cli.jobs import jobs_status, on_signal, reindex, worker
@@ -111,6 +112,7 @@ cli.add_command(stats)
 cli.add_command(completeness)
 cli.add_command(expiring)
 cli.add_command(handovers_group)
+cli.add_command(documents)
 
 
 def _server(config: uvicorn.Config, *, on_exit: Callable[[], None]) -> uvicorn.Server:
