@@ -2,7 +2,7 @@
 
 The archive of tests/e2e/test_leaks.py — documents at every level with marker
 words in titles, file names, tags and text, holds, a destruction list executed
-and one drafted, a parked job, access requests — is walked through every page
+and one drafted, a parked job, access requests, handover lists — is walked through every page
 of the web page, as every role at clearance 3 and 2, signed in with a session
 cookie: no page, download or error may hold a marker, an id or an archive
 number of a document the caller may not see. Every page route is walked (the
@@ -10,21 +10,33 @@ routes are read from the application, so a new page is walked too), with each
 path parameter filled by every value of its kind in that archive."""
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from shared.config import Settings
-from shared.db.models import AccessRequest, DestructionList, Hold, Job
+from shared.db.models import AccessRequest, DestructionList, Handover, Hold, Job
 from shared.domain.permissions import Action, allows
 from services.api.web.render import WebRoute
 from services.composition import Archive, build_archive
-from tests.conftest import LiveServer, make_user
-from tests.e2e.test_leaks import DOCUMENTS, MISSING_ID, TODAY, WALKERS, World, forbidden, leaks, seed
+from tests.conftest import LiveServer, login, make_user
+from tests.e2e.test_leaks import (
+    DOCUMENTS,
+    MISSING_ID,
+    TODAY,
+    WALKERS,
+    World,
+    forbidden,
+    leaks,
+    ok,
+    seed,
+)
 from tests.e2e.test_web_security import _routes, signed_in
 
 
@@ -44,11 +56,33 @@ def values(archive: Archive, world: World) -> dict[str, list[str]]:
         holds = [str(n) for n in session.scalars(select(Hold.id))]
         requests = [str(n) for n in session.scalars(select(AccessRequest.id))]
         jobs = [str(n) for n in session.scalars(select(Job.id))]
+        handovers = [str(n) for n in session.scalars(select(Handover.id))]
     documents = list(world.ids.values())
     return {"document": documents, "list": lists, "hold": holds, "request": requests,
-            "job": jobs, "code": ["C001", "C002"], "customer": ["C001", "C002"],
+            "job": jobs, "handover": handovers, "code": ["C001", "C002"], "customer": ["C001", "C002"],
             "certificate": lists, "user": ["arch1", "staff1"], "username": ["arch1", "staff1"],
             "language": ["zh", "en"]}
+
+
+def hand_over(url: str, world: World) -> None:
+    """Two handover lists by arch1, submitted: one of a level-1 and a level-3
+    record, one of a level-2 record alone (hidden whole below clearance 2)."""
+    arch = login(url, "arch1")
+    for keys in (("leakone", "openthree"), ("leaktwo",)):
+        created = ok(arch.post("/api/v1/handovers", json={"description": "移交", "department": "销售部"}),
+                     201)["id"]
+        ok(arch.post(f"/api/v1/handovers/{created}/items",
+                     json={"documents": [world.ids[k] for k in keys]}))
+        ok(arch.post(f"/api/v1/handovers/{created}/submit"))
+    arch.close()
+
+
+def pdf_leaks(answer: httpx.Response, banned: dict[str, str]) -> list[tuple[str, str]]:
+    """What a PDF's text (a handover list's, compressed in the file) holds of ``banned``."""
+    if not answer.content.startswith(b"%PDF"):
+        return []
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.content)).pages)
+    return [(word, key) for word, key in banned.items() if word in text]
 
 
 def filled(path: str, kinds: dict[str, list[str]]) -> list[str]:
@@ -75,6 +109,7 @@ def test_no_page_shows_any_role_a_document_beyond_its_clearance(
         deployment: Archive, tmp_path: Path) -> None:
     with LiveServer(deployment) as url:
         world = seed(deployment, url, tmp_path)
+        hand_over(url, world)
         from services.api.app import create_app
 
         app = create_app(deployment.settings, archive=deployment)
@@ -92,7 +127,7 @@ def test_no_page_shows_any_role_a_document_beyond_its_clearance(
                 assert answer.status_code < 500, (name, target, answer.text[:500])
                 named = [w for w in banned if w in target]
                 if not named:  # nothing of a hidden document asked for: none may show
-                    if found := leaks(answer, banned):
+                    if found := leaks(answer, banned) or pdf_leaks(answer, banned):
                         problems.append(f"{role} at clearance {clearance}: GET {target} shows {found}")
                     continue
                 # the caller named a hidden document (its id, a marker word): the page must
