@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 
 from shared import access, retention
 from shared.audit import Anchor, ChainReport
+from shared.customers import profile_of
 from shared.db.models import (
     AccessRequest,
     AuditEvent,
+    Customer,
+    CustomerRevision,
     DestructionCertificate,
     DestructionList,
     Document,
@@ -22,6 +25,7 @@ from shared.db.models import (
     Job,
 )
 from shared.documents import visible
+from shared.domain import profile
 from shared.domain.access import AccessScope
 from shared.domain.retention import RetentionRule
 
@@ -132,3 +136,24 @@ def parked_job_out(job: Job) -> dict[str, Any]:
     """A job that failed its attempts and waits, with its error, for a retry."""
     return {"id": job.id, "kind": job.kind, "payload": job.payload, "attempts": job.attempts,
             "error": job.last_error, "updated_at": job.updated_at}
+
+
+def customer_out(customer: Customer, *, masked: bool) -> dict[str, Any]:
+    """A customer and its current profile; ``masked`` for a reader of clearance 3."""
+    current = profile_of(customer)
+    if masked:
+        current = profile.masked(current)
+    return {"code": customer.code, **current, "created_at": customer.created_at,
+            "updated_at": customer.updated_at}
+
+
+def revision_out(revision: CustomerRevision, *, masked: bool) -> dict[str, Any]:
+    """One entry of a profile's history: who, when, why, what changed, the whole profile after."""
+    after, changes = dict(revision.profile), dict(revision.changes)
+    if masked:
+        individual = profile.is_individual(after, changes)
+        after = profile.masked(after, individual=individual)
+        changes = profile.masked_changes(changes, individual=individual)
+    return {"number": revision.number, "changed_at": revision.changed_at,
+            "changed_by": revision.changed_by, "reason": revision.reason, "changes": changes,
+            "profile": after}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from shared.domain.identifiers import valid_resident_id
+from shared.domain.identifiers import ID_HIDDEN, valid_resident_id
 from services.search.analysis import Normalised, normalise
 
 # once NFKC has folded full-width digits, spaces and hyphens: 18 characters in
@@ -18,7 +18,7 @@ from services.search.analysis import Normalised, normalise
 _GAP = "[ \t\r\n\u00a0\u3000\\-\u2010\u2011\u2013\u2014\uff0d]{0,2}"
 _RESIDENT_ID = re.compile(rf"(?<![0-9])[0-9](?:{_GAP}[0-9]){{16}}{_GAP}[0-9Xx](?![0-9])")
 _CHARACTER = re.compile("[0-9Xx]")
-HIDDEN = slice(6, 14)  # the birth date: 8 of the 18 characters
+HIDDEN = ID_HIDDEN  # the birth date: 8 of the 18 characters
 
 __all__ = ["HIDDEN", "mask_resident_ids", "masked_nfkc", "masked_with_form", "valid_resident_id"]
 

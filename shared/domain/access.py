@@ -23,6 +23,12 @@ ID_COPY = "id_copy"
 MASKED_CLEARANCE = 3  # resident ID numbers are masked in snippets for this clearance
 
 
+def masks_personal(clearance: int) -> bool:
+    """PIPL: a reader of this clearance sees resident ID numbers in snippets and
+    individuals' personal fields (ID number, address, phones, e-mails) masked."""
+    return clearance == MASKED_CLEARANCE
+
+
 def is_restricted(*, type: str, customer_status: str | None, status: str) -> bool:
     """PIPL: an ID copy (身份证复印件) of a closed customer is restricted until destroyed.
 
@@ -59,7 +65,7 @@ def scope_of(*, role: str, clearance: int, granted: Iterable[str] = ()) -> Acces
     """The one way a user's scope is made from who they are."""
     return AccessScope(clearance=clearance, granted=frozenset(granted),
                        restricted_ok=role == Role.ARCHIVIST,
-                       mask_ids=clearance == MASKED_CLEARANCE)
+                       mask_ids=masks_personal(clearance))
 
 
 class RequestStatus(StrEnum):

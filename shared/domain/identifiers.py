@@ -15,6 +15,7 @@ _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 _ORGANISATION_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+ID_HIDDEN = slice(6, 14)  # what a reader of clearance 3 does not see: the birth date
 
 
 def credit_code_check_character(first17: str) -> str:
@@ -57,6 +58,11 @@ def valid_resident_id(number: str) -> bool:
     """GB 11643 check digit of an 18-character resident ID number (17 digits
     assumed: the search index only hands this digits)."""
     return id_number_check_character(number[:17]) == number[17].upper()
+
+
+def mask_id_number(number: str) -> str:
+    """110101199003071234 -> 110101********1234 (PIPL, clearance 3)."""
+    return number[:ID_HIDDEN.start] + "*" * (ID_HIDDEN.stop - ID_HIDDEN.start) + number[ID_HIDDEN.stop:]
 
 
 def id_number_problem(number: str) -> str | None:

@@ -26,17 +26,17 @@ DEFAULT_SECRECY = 3  # 三级, ordinary
 TAG_LIMIT = 100
 
 
-def _refused(message: str, *, code: str = "invalid_request", **detail: Any) -> InvalidInput:
+def refused(message: str, *, code: str = "invalid_request", **detail: Any) -> InvalidInput:
     return InvalidInput(message, code=code, detail=detail or None)
 
 
-def _plain_text(name: str, value: str, *, limit: int | None = None) -> None:
+def plain_text(name: str, value: str, *, limit: int | None = None) -> None:
     """No control characters (a NUL no database stores, line breaks in a one-line
     field) and no more than ``limit`` characters."""
     if any(unicodedata.category(c) == "Cc" for c in value):
-        raise _refused(f"{name} holds a control character", field=name)
+        raise refused(f"{name} holds a control character", field=name)
     if limit is not None and len(value) > limit:
-        raise _refused(f"{name} is over {limit} characters", field=name, limit=limit)
+        raise refused(f"{name} is over {limit} characters", field=name, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class UploadField:
         return raw.strip() or None
 
     def check(self, value: Any, *, today: date) -> None:
-        _plain_text(self.name, value or "", limit=self.limit)
+        plain_text(self.name, value or "", limit=self.limit)
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "string", "description": self.description}
@@ -75,8 +75,8 @@ class TitleField(UploadField):
 
     def check(self, value: Any, *, today: date) -> None:
         if not value.strip() or (self.limit is not None and len(value) > self.limit):
-            raise _refused(f"a title is 1–{self.limit} characters", code="invalid_title")
-        _plain_text(self.name, value)
+            raise refused(f"a title is 1–{self.limit} characters", code="invalid_title")
+        plain_text(self.name, value)
 
     def schema(self) -> dict[str, Any]:
         return {**super().schema(), "minLength": 1}
@@ -89,7 +89,7 @@ class TypeField(UploadField):
 
     def check(self, value: Any, *, today: date) -> None:
         if value not in DOCUMENT_TYPE_CODES:
-            raise _refused(f"unknown document type {value!r}", code="unknown_document_type",
+            raise refused(f"unknown document type {value!r}", code="unknown_document_type",
                            known=sorted(DOCUMENT_TYPE_CODES))
 
     def schema(self) -> dict[str, Any]:
@@ -108,12 +108,12 @@ class DateField(UploadField):
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise _refused(f"{self.name} {value!r} is not a date (YYYY-MM-DD)",
+            raise refused(f"{self.name} {value!r} is not a date (YYYY-MM-DD)",
                            code=self.malformed, field=self.name) from None
 
     def check(self, value: Any, *, today: date) -> None:
         if value is not None and not EARLIEST_DATE <= value <= today:
-            raise _refused(f"{self.name} must be between {EARLIEST_DATE} and today ({today})",
+            raise refused(f"{self.name} must be between {EARLIEST_DATE} and today ({today})",
                            code="invalid_document_date", earliest=EARLIEST_DATE, latest=today)
 
     def schema(self) -> dict[str, Any]:
@@ -128,7 +128,7 @@ class ValidUntilField(DateField):
 
     def check(self, value: Any, *, today: date) -> None:
         if value is not None and value < EARLIEST_DATE:
-            raise _refused(f"{self.name} must be {EARLIEST_DATE} or later",
+            raise refused(f"{self.name} must be {EARLIEST_DATE} or later",
                            code="invalid_valid_until", field=self.name)
 
 
@@ -137,12 +137,12 @@ class SecrecyField(UploadField):
     def parse(self, raw: str) -> int:
         value = raw.strip() or str(DEFAULT_SECRECY)
         if value not in {str(level) for level in SECRECY_LEVELS}:  # not int(): it reads "２"
-            raise _refused(f"{self.name} {value!r} is not 1, 2 or 3", code="invalid_secrecy")
+            raise refused(f"{self.name} {value!r} is not 1, 2 or 3", code="invalid_secrecy")
         return int(value)
 
     def check(self, value: Any, *, today: date) -> None:
         if value not in SECRECY_LEVELS:
-            raise _refused(f"{self.name} is 1, 2 or 3", code="invalid_secrecy")
+            raise refused(f"{self.name} is 1, 2 or 3", code="invalid_secrecy")
 
     def schema(self) -> dict[str, Any]:
         return {"type": "integer", "enum": list(SECRECY_LEVELS), "default": DEFAULT_SECRECY,
@@ -158,7 +158,7 @@ class TagsField(UploadField):
 
     def check(self, value: Any, *, today: date) -> None:
         for tag in value:
-            _plain_text("tag", tag, limit=self.limit)
+            plain_text("tag", tag, limit=self.limit)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "description": self.description}
@@ -192,7 +192,7 @@ class JsonObjectField(UploadField):
             raise self._refusal() from None
 
     def _refusal(self) -> InvalidInput:
-        return _refused(f"{self.name} must be a JSON object whose values are text, numbers, "
+        return refused(f"{self.name} must be a JSON object whose values are text, numbers, "
                         "true/false or lists of those", field=self.name)
 
     def schema(self) -> dict[str, Any]:
@@ -255,7 +255,7 @@ class NewDocument:
         for spec in UPLOAD_FIELDS:
             raw = fields.get(spec.name) or ""
             if spec.required and not raw.strip():
-                raise _refused(f"field {spec.name!r} is required", field=spec.name)
+                raise refused(f"field {spec.name!r} is required", field=spec.name)
             values[spec.name] = spec.parse(raw)
         values["custom_fields"] = {**values["custom_fields"], **(extra or {})}
         return cls(**values)
@@ -265,7 +265,7 @@ class NewDocument:
         """From an upload's form fields: a name not in ``UPLOAD_FIELDS`` is refused."""
         unknown = set(fields) - FIELDS
         if unknown:
-            raise _refused(f"unknown fields: {', '.join(sorted(unknown))}",
+            raise refused(f"unknown fields: {', '.join(sorted(unknown))}",
                            allowed=sorted(FIELDS | {file_field}))
         return cls.from_fields(fields)
 

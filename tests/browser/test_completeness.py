@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from shared.customers import create_customer
 from tests import samples
-from tests.browser.conftest import Site, english_words, open_page, sign_in
+from tests.browser.conftest import PHONE, Site, english_words, no_sideways_scroll, open_page, sign_in
 from tests.browser.test_stats import downloaded, upload
 from tests.conftest import login
 
@@ -43,7 +43,7 @@ def rate_rows(page: Any, heading: str) -> dict[str, list[str]]:
 
 def customer_row(page: Any, code: str, region: str = "客户档案") -> Any:
     return page.get_by_role("region", name=region).locator("tbody tr").filter(
-        has=page.get_by_role("cell", name=code, exact=True))
+        has=page.get_by_role("link", name=code, exact=True))
 
 
 def test_the_report_shows_the_rates_and_what_each_customer_lacks(
@@ -136,3 +136,13 @@ def test_a_role_without_reports_is_refused_and_sees_no_link(page: Any, site: Sit
     for path in ("/completeness.csv", "/completeness.xlsx"):
         answer = page.request.get(path)
         assert answer.status == 403 and "C002" not in answer.text()
+
+
+def test_the_report_fits_a_phone(browser: Any, site: Site, tmp_path: Path) -> None:
+    two_companies_and_a_person(site, tmp_path)
+    site.user("archivist1", "archivist")
+    page = open_page(browser, site, viewport=PHONE)
+    sign_in(page, "archivist1", next="/completeness")
+    assert customer_row(page, "C002").locator("li").count() == 3
+    assert no_sideways_scroll(page)
+    page.context.close()

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from shared.customers import create_customer
 from services.api.web.i18n import translator
 from tests import samples
-from tests.browser.conftest import Site, english_words, open_page, sign_in
+from tests.browser.conftest import PHONE, Site, english_words, no_sideways_scroll, open_page, sign_in
 from tests.browser.test_access import csrf_of, flash_text
 from tests.browser.test_stats import upload
 from tests.conftest import login
@@ -203,3 +203,14 @@ def test_a_role_without_handovers_is_refused_and_sees_no_link(page: Any, site: S
     assert page.get_by_role("alert").inner_text() == "您的角色无权执行此操作。"
     answer = page.request.post(f"/handovers/{handover['id']}/accept", form={"csrf": csrf_of(page)})
     assert answer.status == 403
+
+
+def test_a_handover_list_fits_a_phone(browser: Any, site: Site, tmp_path: Path) -> None:
+    handover = handed_over(site, tmp_path)
+    page = open_page(browser, site, viewport=PHONE)
+    sign_in(page, "arch", next="/handovers")
+    assert no_sideways_scroll(page)
+    page.goto(f"/handovers/{handover['id']}")
+    assert item_rows(page).count() == 2 and page.get_by_role("button", name="交接完成").is_visible()
+    assert no_sideways_scroll(page)
+    page.context.close()

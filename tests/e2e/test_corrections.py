@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from shared.bootstrap import Container
 from services.search import SearchIndex
 from tests import samples
-from tests.conftest import team
+from tests.conftest import drain, team
 
 PEOPLE = {"arch": ("archivist", 1), "arch3": ("archivist", 3), "clerk": ("clerk", 1),
           "clerk2": ("clerk", 1), "clerk3": ("clerk", 3), "staff": ("staff", 1),
@@ -270,3 +270,26 @@ def test_the_history_is_append_only_in_the_database(people: dict, container: Con
                       "DELETE FROM superseded_archive_numbers"):
         with pytest.raises(DBAPIError), container.transaction() as session:
             session.execute(text(statement))
+
+
+def test_a_corrected_title_is_what_search_finds(people: dict, container: Container,
+                                                 index: SearchIndex, tmp_path: Path) -> None:
+    document = upload(people["clerk"], tmp_path)
+    patch(people["clerk"], document, title="抵押借款合同", type="other", reason="题名著录有误")
+    drain(container, index)
+    hits = people["clerk"].get("/api/v1/search", params={"q": "抵押借款"}).json()["hits"]
+    assert [(h["id"], h["archive_number"]) for h in hits] == [
+        (document["id"], "KH01-2024-D30-QT-00001")]
+
+
+@pytest.mark.parametrize("backend", ["production"], indirect=True)
+def test_a_later_date_extends_the_object_lock(people: dict, container: Container,
+                                              index: SearchIndex, tmp_path: Path) -> None:
+    document = upload(people["arch"], tmp_path)
+    patch(people["arch"], document, document_date="2024-06-01", reason=WHY)
+    drain(container, index)
+    version = people["arch"].get(f"/api/v1/documents/{document['id']}").json()["versions"][0]
+    head = container.store.client.head_object(  # type: ignore[attr-defined]
+        Bucket=container.store.bucket,  # type: ignore[attr-defined]
+        Key=f"documents/{document['id']}/v1-{version['sha256']}")
+    assert head["ObjectLockRetainUntilDate"].date().isoformat() == "2054-06-01"

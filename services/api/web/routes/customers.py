@@ -16,6 +16,7 @@ from shared import customers
 from shared.bootstrap import Container
 from shared.db.models import Customer, Document
 from shared.documents import DocumentFilter, list_documents
+from shared.domain.access import masks_personal
 from shared.domain.errors import DanganError, InvalidInput
 from shared.domain.permissions import Action
 from shared.domain.retention import Term
@@ -79,7 +80,7 @@ def customer_list(request: Request, ctx: ContainerDep, user: Reader,
         total, rows = customers.list_customers(uow.session, status=status or None, kind=kind or None,
                                                grade=grade or None, text=q or None,
                                                offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-        shown = [CustomerOut.of(c) for c in rows]
+        shown = [CustomerOut.of(c, masked=masks_personal(user.clearance)) for c in rows]
     return render(request, "customers/list.html", user=user, customers=shown, total=total,
                   page=page, size=PAGE_SIZE,
                   filters={"status": status, "kind": kind, "grade": grade, "q": q})
@@ -122,12 +123,13 @@ def edit_customer(code: str, request: Request, ctx: ContainerDep, user: Manager)
 @router.post("/customers/{code}/edit", dependencies=[Csrf])
 def update_customer(code: str, request: Request, ctx: ContainerDep, user: Manager,
                     name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
-                    grade: Annotated[str, Form()] = "") -> Response:
-    values = {"code": code, "name": name, "kind": kind, "grade": grade}
+                    grade: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
+                    ) -> Response:
+    values = {"code": code, "name": name, "kind": kind, "grade": grade, "reason": reason}
     try:
         with ctx.transaction() as session:
-            customers.update_customer(session, code=code, name=name, kind=kind, grade=grade,
-                                      actor=user.username)
+            customers.update_profile(session, code=code, reason=reason, actor=user.username,
+                                     values={"name": name, "kind": kind, "grade": grade})
     except DanganError as exc:
         return _form(request, user, values=values, error=exc, status=status_for(exc), editing=True)
     return flash(_to_file(code), "ok", N_("Customer {code} was changed."), code=code)
@@ -181,7 +183,7 @@ def _file_page(request: Request, ctx: Container, user: Principal, code: str, *,
     with ctx.uow() as uow:
         customer = customers.get_customer(uow.session, code)
         entries = _visible_file(uow.session, ctx, user, customer)
-        shown = CustomerOut.of(customer)
+        shown = CustomerOut.of(customer, masked=masks_personal(user.clearance))
     groups = _by_type(entries)
     return render(request, "customers/file.html", user=user, customer=shown, groups=groups,
                   total=len(entries), today=ctx.today(), error=error, status=status)

@@ -25,7 +25,7 @@ END;
 $$ LANGUAGE plpgsql
 """
 FIRST_REASON = "the profile as it stood when its history began"
-EMPTY_PROFILE = {"classification": "ordinary", "credit_code": None, "id_number": None,
+EMPTY_PROFILE: dict[str, object] = {"classification": "ordinary", "credit_code": None, "id_number": None,
                  "industry": None, "address": None, "department": None, "credit_limit": None,
                  "credit_valid_from": None, "credit_valid_until": None, "contacts": [],
                  "custom_fields": {}}
