@@ -18,11 +18,12 @@ from tests.conftest import login
 
 
 def two_companies_and_a_person(site: Site, tmp_path: Path) -> None:
-    """C001 (company, A) holds all four types the checklist asks of a company;
+    """C001 (company, A, of 销售部) holds all four types the checklist asks of a company;
     C002 (company, B) only a contract; C003 (individual) its ID copy."""
     site.user("clerk1", "clerk")
     with site.core.transaction() as session:
-        create_customer(session, code="C001", name="鹭洲贸易", kind="company", grade="A", actor="test")
+        create_customer(session, code="C001", name="鹭洲贸易", kind="company", grade="A", actor="test",
+                        details={"department": "销售部"})
         create_customer(session, code="C002", name="海沧物流", kind="company", grade="B", actor="test")
         create_customer(session, code="C003", name="张三", kind="individual", grade="C", actor="test")
     clerk = login(site.url, "clerk1")
@@ -58,6 +59,8 @@ def test_the_report_shows_the_rates_and_what_each_customer_lacks(
     assert rate_rows(page, "按客户类型统计齐全率") == {"企业": ["2", "1", "50%"],
                                                     "个人": ["1", "1", "100%"]}
     assert rate_rows(page, "按客户等级统计齐全率")["B（一般）"] == ["1", "0", "0%"]
+    assert rate_rows(page, "按部门统计齐全率") == {"销售部": ["1", "1", "100%"],
+                                                "未填部门": ["2", "1", "50%"]}
     lacking = customer_row(page, "C002")
     assert "不齐全" in lacking.inner_text()
     assert lacking.locator("li").all_inner_texts() == ["营业执照", "身份证复印件", "资信调查报告"]
