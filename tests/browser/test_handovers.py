@@ -214,3 +214,29 @@ def test_a_handover_list_fits_a_phone(browser: Any, site: Site, tmp_path: Path) 
     assert item_rows(page).count() == 2 and page.get_by_role("button", name="交接完成").is_visible()
     assert no_sideways_scroll(page)
     page.context.close()
+
+
+def test_an_archivist_narrows_the_inbox_to_their_own_handovers(page: Any, site: Site,
+                                                               tmp_path: Path) -> None:
+    theirs = handed_over(site, tmp_path)
+    arch = login(site.url, "arch")
+    document = upload(arch, samples.make_pdf(tmp_path, seed=7, name="函件.pdf"), type="correspondence",
+                      customer="C001", title="往来函件")["id"]
+    mine = ok(arch.post("/api/v1/handovers", json={"description": "档案室自查"}), 201)
+    ok(arch.post(f"/api/v1/handovers/{mine['id']}/items", json={"documents": [document]}))
+    arch.close()
+    sign_in(page, "arch", next="/handovers")
+    every = page.get_by_role("region", name="全部移交")
+    assert every.locator("tbody tr").count() == 2
+    assert "未提交" in every.inner_text()  # their own, still open
+    page.get_by_label("移交人", exact=True).select_option("mine")
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_load_state()
+    assert every.locator("tbody tr").count() == 1
+    assert every.get_by_role("link", name=mine["reference"]).is_visible()
+    assert theirs["reference"] not in every.inner_text()
+    # their own list is not theirs to receive
+    assert mine["reference"] not in page.get_by_role("region", name="待档案室接收").inner_text()
+    assert page.goto("/handovers/99999").status == 404
+    assert page.get_by_role("alert").inner_text() == "该移交不存在。"
+    assert page.goto("/handovers?status=lost").status == 422
