@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ def test_the_report_shows_the_rates_and_what_each_customer_lacks(
     two_companies_and_a_person(site, tmp_path)
     site.user("archivist1", "archivist")
     sign_in(page, "archivist1")
+    assert page.locator("ul.cards").get_by_role("link", name=re.compile("^到期提醒")).is_visible()
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="齐全率").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="齐全率", level=1).is_visible()
@@ -133,6 +135,7 @@ def test_a_role_without_reports_is_refused_and_sees_no_link(page: Any, site: Sit
     two_companies_and_a_person(site, tmp_path)
     sign_in(page, "clerk1")
     assert page.get_by_role("navigation", name="主菜单").get_by_role("link", name="齐全率").count() == 0
+    assert page.locator("ul.cards").get_by_role("link", name=re.compile("^齐全率")).count() == 0
     assert page.goto("/completeness").status == 403
     assert page.get_by_role("alert").inner_text() == "您的角色无权执行此操作。"
     assert "C002" not in page.inner_text("body")

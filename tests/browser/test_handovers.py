@@ -57,6 +57,7 @@ def item_rows(page: Any) -> Any:
 def test_an_archivist_accepts_a_handover_from_the_inbox(page: Any, site: Site, tmp_path: Path) -> None:
     handover = handed_over(site, tmp_path)
     sign_in(page, "arch")
+    assert page.locator("ul.cards").get_by_role("link", name=re.compile("^移交")).is_visible()
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="移交").click()
     page.wait_for_load_state()
     waiting = page.get_by_role("region", name="待档案室接收")
@@ -195,6 +196,7 @@ def test_a_role_without_handovers_is_refused_and_sees_no_link(page: Any, site: S
     site.user("staff1", "staff")
     sign_in(page, "staff1")
     assert page.get_by_role("navigation", name="主菜单").get_by_role("link", name="移交").count() == 0
+    assert page.locator("ul.cards").get_by_role("link", name=re.compile("^移交")).count() == 0
     for path in ("/handovers", f"/handovers/{handover['id']}", f"/handovers/{handover['id']}/pdf"):
         answer = page.request.get(path)
         assert answer.status == 403, path
