@@ -36,6 +36,7 @@ from shared.domain.corrections import (
     RETENTION_INPUTS,
     Editor,
     changes_between,
+    check_listed_secrecy,
     check_may_confirm,
     check_may_correct,
     check_may_edit_at_all,
@@ -67,14 +68,15 @@ def correct(ctx: Container, session: Session, *, document_id: str, body: Mapping
     after = corrected(before, correction, today=ctx.today(),
                       clearance=editor.clearance if editor else None)
     changes = changes_between(before, after)
+    listed = on_open_list(session, document.id)
+    check_listed_secrecy(secrecy_changed="secrecy" in changes, listed=listed)
     old_until, old_series = document.retain_until, series_of(ctx, document)
     _store(document, after)
     if RETENTION_INPUTS & set(changes):
         _follow_schedule(ctx, document, type_changed="type" in changes)
         recompute(document, today=ctx.today())
         check_retention_change(before=old_until, after=document.retain_until,
-                               held=is_held(session, document.id),
-                               listed=on_open_list(session, document.id))
+                               held=is_held(session, document.id), listed=listed)
     change_set = _next_change_set(session, document.id)
     if document.retain_until != old_until:
         changes["retain_until"] = (stored(old_until), stored(document.retain_until))

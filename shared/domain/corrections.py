@@ -185,3 +185,12 @@ def check_retention_change(*, before: date | None, after: date | None, held: boo
     if listed:
         raise Conflict("this record is on an open destruction list: a correction may not "
                        "shorten its retention", code="correction_shortens_listed", detail=detail)
+
+
+def check_listed_secrecy(*, secrecy_changed: bool, listed: bool) -> None:
+    """A record on an open destruction list keeps its secrecy level: who may
+    approve the list was decided by the most sensitive level on it."""
+    if secrecy_changed and listed:
+        raise Conflict("this record is on an open destruction list: its secrecy level, which "
+                       "decides who approves the list, cannot change now",
+                       code="correction_changes_listed_secrecy")

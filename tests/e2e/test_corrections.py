@@ -293,3 +293,15 @@ def test_a_later_date_extends_the_object_lock(people: dict, container: Container
         Bucket=container.store.bucket,  # type: ignore[attr-defined]
         Key=f"documents/{document['id']}/v1-{version['sha256']}")
     assert head["ObjectLockRetainUntilDate"].date().isoformat() == "2054-06-01"
+
+
+def test_a_listed_record_keeps_the_secrecy_its_approval_was_decided_on(people: dict,
+                                                                      tmp_path: Path) -> None:
+    arch = people["arch"]
+    document = upload(arch, tmp_path, document_date="1990-06-30")
+    arch.post("/api/v1/retention/sweep", json={})
+    arch.post("/api/v1/destruction-lists", json={"documents": [document["id"]]})
+    before = holdings(people, document)
+    refused(people, document, patch(arch, document, secrecy=1, reason="提高密级"), before,
+            (409, "correction_changes_listed_secrecy"))
+    assert patch(arch, document, title="旧合同（已鉴定）", reason=WHY).status_code == 200
