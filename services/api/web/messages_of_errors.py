@@ -40,6 +40,9 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
                                    "its retention."),
     "correction_shortens_listed": N_("This record is on an open destruction list: a correction may "
                                      "not shorten its retention."),
+    "correction_changes_listed_secrecy": N_("This record is on an open destruction list: its "
+                                            "secrecy level, which decides who approves the list, "
+                                            "cannot change now."),
     "document_confirmed": N_("An archivist has confirmed this record's description: ask an "
                              "archivist to correct it."),
     "no_change": N_("This correction changes nothing."),
