@@ -70,6 +70,7 @@ def test_an_archivist_accepts_a_handover_from_the_inbox(page: Any, site: Site, t
     for row, item in zip(rows.all(), handover["items"], strict=True):
         text = row.inner_text()
         assert item["archive_number"] in text and item["title"] in text and item["sha256"] in text
+        assert "已归档" in text
         assert row.get_by_role("link", name=item["archive_number"]).get_attribute("href") == \
             f"/documents/{item['document']}"
     numbers = {i["archive_number"] for i in handover["items"]}
