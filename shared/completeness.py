@@ -66,8 +66,8 @@ def _credit_reports(session: Session, seen: ColumnElement[bool],
 
 
 def department_of(customer: Customer) -> str | None:
-    """The customer's department (部门), once customers carry one."""
-    return getattr(customer, "department", None)
+    """The department (部门) in charge of the customer, from its profile."""
+    return customer.department
 
 
 def completeness(session: Session, *, checklist: Checklist, today: date,

@@ -67,6 +67,7 @@ def test_an_archivist_creates_edits_closes_and_reopens_a_customer(page: Any, sit
 
     page.get_by_role("link", name="编辑").click()
     page.get_by_label("客户等级").select_option("A")
+    page.get_by_label("变更原因").fill("年度评级上调")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(r"/customers/KH-001$"))
     assert page.locator("#customer-grade").inner_text() == "A（重要）"

@@ -30,8 +30,8 @@ def _codes_in_source() -> set[str]:
         text = path.read_text(encoding="utf-8")
         codes |= set(re.findall(r'\bcode="([a-z_]+)"', text))
         codes |= set(re.findall(r'^    code = "([a-z_]+)"', text, flags=re.M))
-        if 'code=f"invalid_{field}"' in text:  # a customer's kind or grade out of its values
-            codes |= {"invalid_kind", "invalid_grade"}
+        if 'code=f"invalid_{field}"' in text:  # a customer's kind, grade or classification
+            codes |= {"invalid_kind", "invalid_grade", "invalid_classification"}
     return codes
 
 

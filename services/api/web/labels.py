@@ -27,6 +27,17 @@ LABELS: dict[str, dict[str, str]] = {
              "government": N_("Government body"), "partner": N_("Partner")},
     "grade": {"A": N_("A (important)"), "B": N_("B (ordinary)"), "C": N_("C (occasional)")},
     "customer_status": {"active": N_("Active"), "closed": N_("Closed")},
+    "classification": {"core": N_("Core customer"), "ordinary": N_("Ordinary customer")},
+    # a customer's profile, as its history names what changed
+    "profile_field": {
+        "name": N_("Customer name"), "kind": N_("Customer kind"), "grade": N_("Customer grade"),
+        "classification": N_("Classification"), "credit_code": N_("Unified social credit code"),
+        "id_number": N_("Resident ID number"), "industry": N_("Industry"), "address": N_("Address"),
+        "department": N_("Department"), "credit_limit": N_("Credit limit"),
+        "credit_valid_from": N_("Credit valid from"), "credit_valid_until": N_("Credit valid until"),
+        "contacts": N_("Contacts"), "custom_fields": N_("Other fields"), "status": N_("Status"),
+        "closed_at": N_("Closed on"),
+    },
     "handover_status": {"open": N_("Not yet submitted"), "submitted": N_("Waiting to be received"),
                         "accepted": N_("Handover complete"), "returned": N_("Returned")},
     "trigger": {"document_date": N_("from the document date"), "ingested": N_("from archiving"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
@@ -14,18 +14,22 @@ from sqlalchemy.orm import Session
 
 from shared import customers
 from shared.bootstrap import Container
+from shared.completeness import CustomerFilter, completeness
 from shared.db.models import Customer, Document
 from shared.documents import DocumentFilter, list_documents
-from shared.domain.access import masks_personal
+from shared.domain import profile
+from shared.domain.access import AccessScope, masks_personal
 from shared.domain.errors import DanganError, InvalidInput
 from shared.domain.permissions import Action
 from shared.domain.retention import Term
+from shared.views import customer_out, revision_out
 from services.api import viewer
 from services.api.deps import ContainerDep, Principal
 from services.api.errors import status_for
 from services.api.schemas import CustomerOut
 from services.api.web.i18n import N_
 from services.api.web.labels import LABELS
+from services.api.web.profile_form import PERSONAL, ProfileForm, form_values, profile_form
 from services.api.web.render import WebRoute, flash, render
 from services.api.web.session import Csrf, web_permit
 
@@ -88,21 +92,25 @@ def customer_list(request: Request, ctx: ContainerDep, user: Reader,
 
 @router.get("/customers/new")
 def new_customer(request: Request, user: Manager) -> Response:
-    return _form(request, user, values={"code": "", "name": "", "kind": "company", "grade": "B"})
+    values = form_values({**profile.EMPTY, "code": "", "name": "", "kind": "company", "grade": "B"})
+    return _form(request, user, values=values)
 
 
 @router.post("/customers", dependencies=[Csrf])
 def create_customer(request: Request, ctx: ContainerDep, user: Manager,
+                    fields: Annotated[ProfileForm, Depends(profile_form)],
                     code: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
                     kind: Annotated[str, Form()] = "", grade: Annotated[str, Form()] = "") -> Response:
     values = {"code": code, "name": name, "kind": kind, "grade": grade}
     try:
         with ctx.transaction() as session:
             customer = customers.create_customer(session, code=code, name=name, kind=kind,
-                                                 grade=grade, actor=user.username)
+                                                 grade=grade, actor=user.username,
+                                                 details=fields.values(masked=False))
             code = customer.code
     except DanganError as exc:
-        return _form(request, user, values=values, error=exc, status=status_for(exc))
+        return _form(request, user, values=_typed(values, fields), error=exc,
+                     status=status_for(exc))
     return flash(_to_file(code), "ok", N_("Customer {code} was created."), code=code)
 
 
@@ -111,28 +119,60 @@ def customer_file(code: str, request: Request, ctx: ContainerDep, user: Reader) 
     return _file_page(request, ctx, user, code)
 
 
+@router.get("/customers/{code}/history")
+def customer_history(code: str, request: Request, ctx: ContainerDep, user: Reader,
+                     page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    """Every entry of the profile's history, newest first (动态管理)."""
+    masked = masks_personal(user.clearance)
+    with ctx.uow() as uow:
+        customer, total, rows = customers.history(uow.session, code=code,
+                                                  offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        shown = CustomerOut.of(customer, masked=masked)
+        entries = [revision_out(r, masked=masked) for r in rows]
+    return render(request, "customers/history.html", user=user, customer=shown, entries=entries,
+                  total=total, page=page, size=PAGE_SIZE)
+
+
 @router.get("/customers/{code}/edit")
 def edit_customer(code: str, request: Request, ctx: ContainerDep, user: Manager) -> Response:
+    masked = masks_personal(user.clearance)
     with ctx.uow() as uow:
-        customer = customers.get_customer(uow.session, code)
-        values = {"code": customer.code, "name": customer.name, "kind": customer.kind,
-                  "grade": customer.grade}
-    return _form(request, user, values=values, editing=True)
+        shown = customer_out(customers.get_customer(uow.session, code), masked=masked)
+    return _form(request, user, values={**form_values(shown), "reason": ""}, editing=True,
+                 masked=masked)
 
 
 @router.post("/customers/{code}/edit", dependencies=[Csrf])
 def update_customer(code: str, request: Request, ctx: ContainerDep, user: Manager,
+                    fields: Annotated[ProfileForm, Depends(profile_form)],
                     name: Annotated[str, Form()] = "", kind: Annotated[str, Form()] = "",
                     grade: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
                     ) -> Response:
+    masked = masks_personal(user.clearance)
     values = {"code": code, "name": name, "kind": kind, "grade": grade, "reason": reason}
     try:
         with ctx.transaction() as session:
             customers.update_profile(session, code=code, reason=reason, actor=user.username,
-                                     values={"name": name, "kind": kind, "grade": grade})
+                                     values={"name": name, "kind": kind, "grade": grade,
+                                             **fields.values(masked=masked)})
     except DanganError as exc:
-        return _form(request, user, values=values, error=exc, status=status_for(exc), editing=True)
+        if masked:  # what the form showed masked, it shows masked again
+            with ctx.uow() as uow:
+                shown = customer_out(customers.get_customer(uow.session, code), masked=True)
+            values.update({f: shown[f] for f in PERSONAL})
+        return _form(request, user, values=_typed(values, fields, keep=PERSONAL if masked else ()),
+                     error=exc, status=status_for(exc), editing=True, masked=masked)
     return flash(_to_file(code), "ok", N_("Customer {code} was changed."), code=code)
+
+
+def _typed(values: dict[str, Any], fields: ProfileForm, *, keep: tuple[str, ...] = ()
+           ) -> dict[str, Any]:
+    """The form again as it was sent, after a refusal."""
+    typed = {**profile.EMPTY, **fields.texts, "contacts": fields.contacts,
+             "custom_fields": {}, **values}
+    for field in keep:
+        typed[field] = values[field]
+    return {**form_values(typed), "custom_fields": fields.custom_fields}
 
 
 @router.post("/customers/{code}/close", dependencies=[Csrf])
@@ -170,10 +210,10 @@ def _to_file(code: str) -> RedirectResponse:
     return RedirectResponse(f"/customers/{quote(code, safe='')}", status_code=303)
 
 
-def _form(request: Request, user: Principal, *, values: dict[str, str], editing: bool = False,
-          error: DanganError | None = None, status: int = 200) -> Response:
+def _form(request: Request, user: Principal, *, values: dict[str, Any], editing: bool = False,
+          masked: bool = False, error: DanganError | None = None, status: int = 200) -> Response:
     return render(request, "customers/form.html", user=user, values=values, editing=editing,
-                  error=error, status=status)
+                  masked=masked, error=error, status=status)
 
 
 def _file_page(request: Request, ctx: Container, user: Principal, code: str, *,
@@ -182,16 +222,18 @@ def _file_page(request: Request, ctx: Container, user: Principal, code: str, *,
     the listing's own visibility rule, so nothing beyond it is shown or counted."""
     with ctx.uow() as uow:
         customer = customers.get_customer(uow.session, code)
-        entries = _visible_file(uow.session, ctx, user, customer)
+        scope = viewer.scope(uow.session, ctx, user)
+        entries = _visible_file(uow.session, scope, customer)
         shown = CustomerOut.of(customer, masked=masks_personal(user.clearance))
+        [status_of_file] = completeness(uow.session, checklist=ctx.checklist, today=ctx.today(),
+                                        scope=scope, flt=CustomerFilter(customer=code))["customers"]
     groups = _by_type(entries)
     return render(request, "customers/file.html", user=user, customer=shown, groups=groups,
-                  total=len(entries), today=ctx.today(), error=error, status=status)
+                  total=len(entries), today=ctx.today(), error=error, status=status,
+                  file_status=status_of_file)
 
 
-def _visible_file(session: Session, ctx: Container, user: Principal,
-                  customer: Customer) -> list[FileEntry]:
-    scope = viewer.scope(session, ctx, user)
+def _visible_file(session: Session, scope: AccessScope, customer: Customer) -> list[FileEntry]:
     entries: list[FileEntry] = []
     while True:
         total, rows = list_documents(session, DocumentFilter(customer=customer.code), scope=scope,
