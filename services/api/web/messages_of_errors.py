@@ -33,6 +33,19 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "not_your_upload": N_("Only records you uploaded can be on your handover."),
     "receiver_is_sender": N_("The person who handed a batch over may not receive it."),
     "return_reason_required": N_("Returning a handover needs a reason."),
+    # customer profiles (动态管理)
+    "customer_identifier_exists": N_("Customer {customer} already has this identifier: one "
+                                     "customer, one file."),
+    "id_number_not_individual": N_("A resident ID number belongs to an individual customer; an "
+                                   "organisation has a unified social credit code."),
+    "invalid_classification": N_("Classification is core or ordinary."),
+    "invalid_contact": N_("A contact needs a name, and a phone number or e-mail address written "
+                          "as one."),
+    "invalid_credit_limit": N_("The credit limit is an amount of yuan, 0 or more, with at most two "
+                               "decimals."),
+    "invalid_credit_validity": N_("The credit limit's validity ends before it starts."),
+    "invalid_custom_fields": N_("Line {line} of the other fields is not “name: value”."),
+    "unknown_field": N_("This is not a field that can be changed here."),
     # corrections (著录修改)
     "already_confirmed": N_("This record's description is already confirmed."),
     "confirm_needs_archivist": N_("Only an archivist confirms a record's description."),
@@ -45,7 +58,7 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
                                             "cannot change now."),
     "document_confirmed": N_("An archivist has confirmed this record's description: ask an "
                              "archivist to correct it."),
-    "no_change": N_("This correction changes nothing."),
+    "no_change": N_("Nothing changes: these are the values already recorded."),
     "not_your_document": N_("A clerk corrects only the records they uploaded."),
     "anchor_hidden": N_("The audit trail's anchor in the object store is hidden by a delete marker."),
     "anchor_unreadable": N_("The audit trail's anchor cannot be read."),
