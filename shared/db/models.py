@@ -116,8 +116,9 @@ class Customer(Base):
     credit_limit: Mapped[str | None] = mapped_column(String(32))  # 授信额度, yuan, a decimal
     credit_valid_from: Mapped[date | None] = mapped_column(Date)
     credit_valid_until: Mapped[date | None] = mapped_column(Date)
-    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
-    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # never NULL in practice (the application and migration 0017 fill them)
+    contacts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

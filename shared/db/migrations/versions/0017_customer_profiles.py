@@ -63,9 +63,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('credit_limit', sa.String(32), nullable=True))
         batch_op.add_column(sa.Column('credit_valid_from', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('credit_valid_until', sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column('contacts', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('custom_fields', sa.JSON(), nullable=False,
-                                      server_default='{}'))
+        # no server default: PostgreSQL cannot compare json values; the rows already
+        # there are filled below, new ones by the application. Nullable, since SQLite
+        # would have to rebuild the table (which other tables refer to) to forbid NULL.
+        batch_op.add_column(sa.Column('contacts', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('custom_fields', sa.JSON(), nullable=True))
         batch_op.create_index('ix_customers_credit_code', ['credit_code'])
         batch_op.create_index('ix_customers_id_number', ['id_number'])
         batch_op.create_index('ix_customers_department', ['department'])
@@ -81,6 +83,7 @@ def upgrade() -> None:
         sa.Column("profile", sa.JSON, nullable=False),
         sa.UniqueConstraint("customer_id", "number", name="uq_customer_revisions_number"),
     )
+    op.execute("UPDATE customers SET contacts = '[]', custom_fields = '{}'")
     _first_entries(revisions)
     append_only("customer_revisions")
 
