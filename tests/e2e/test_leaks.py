@@ -25,6 +25,8 @@ import httpx
 import pytest
 
 from shared.db.models import Job
+from shared.domain.access import masks_personal
+from shared.domain.identifiers import id_number_check_character
 from shared.domain.model import Role
 from shared.jobs.queue import EXTRACT, JobState
 from services.composition import Archive, build_archive
@@ -35,6 +37,11 @@ TODAY = date(2026, 6, 1)
 UNTIL = "2026-09-01"
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 WALKERS = {f"{role.value}_{c}": (role.value, c) for c in (3, 2) for role in Role}
+# the individual C002's profile: personal information, masked for clearance 3 (PIPL)
+PERSON_ID = "33010619850412" + "301" + id_number_check_character("33010619850412301")
+PERSONAL = {"id_number": PERSON_ID, "address": "杭州市西湖区文一路一号",
+            "contacts": [{"name": "张三", "phone": "13912345678", "email": "zhangsan@leak.example"}]}
+PERSONAL_MARKERS = (PERSON_ID, PERSON_ID[6:14], "文一路", "文三路", "13912345678", "zhangsan@")
 
 
 @dataclass(frozen=True)
@@ -119,8 +126,10 @@ def seed(archive: Archive, url: str, folder: Path) -> World:
     arch, gm, staff = login(url, "arch1"), login(url, "gm1"), login(url, "staff1")
     ok(arch.post("/api/v1/customers", json={"code": "C001", "name": "鹭洲贸易", "kind": "company",
                                             "grade": "A"}), 201)
-    ok(arch.post("/api/v1/customers", json={"code": "C002", "name": "张三", "kind": "individual"}),
-       201)
+    ok(arch.post("/api/v1/customers", json={"code": "C002", "name": "张三", "kind": "individual",
+                                            **PERSONAL}), 201)
+    ok(arch.patch("/api/v1/customers/C002", json={"reason": "地址变更",
+                                                  "address": "杭州市西湖区文三路二号"}))
     made = {s.key: upload(arch, folder, n, s) for n, s in enumerate(DOCUMENTS)}
     ids = {key: d["id"] for key, d in made.items()}
     drain(core, archive.index)
@@ -169,7 +178,8 @@ def text_of(answer: httpx.Response) -> str:
 
 def forbidden(world: World, role: str, clearance: int) -> dict[str, str]:
     """Every string that must not reach this caller, with what it belongs to."""
-    found: dict[str, str] = {}
+    found: dict[str, str] = dict.fromkeys(PERSONAL_MARKERS, "C002's personal information") \
+        if masks_personal(clearance) else {}
     for seeded in DOCUMENTS:
         if not sees(role, clearance, seeded):
             for word in [*seeded.markers, world.ids[seeded.key], world.numbers[seeded.key]]:
@@ -183,6 +193,7 @@ def reads(world: World) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/auth/me", {}), ("GET", "/api/v1/retention/schedule", {}),
         ("GET", "/api/v1/customers", {}), ("GET", "/api/v1/customers/C001", {}),
         ("GET", "/api/v1/customers/C002", {}), ("GET", "/api/v1/retention/due", {}),
+        ("GET", "/api/v1/customers/C001/history", {}), ("GET", "/api/v1/customers/C002/history", {}),
         ("GET", "/api/v1/holds", {"active": "true"}), ("GET", "/api/v1/holds", {"active": "false"}),
         ("GET", f"/api/v1/destruction-lists/{world.executed_list}", {}),
         ("GET", f"/api/v1/destruction-lists/{world.executed_list}/certificate", {}),
