@@ -109,6 +109,18 @@ def record_archived(session: Session, found: Handover, document: Document) -> Ha
     return item
 
 
+def held_back(session: Session, document: Document, *, actor: str) -> str | None:
+    """Why a record an earlier run of the same batch archived goes on no new
+    list (another sender's, or already on a list), or None: it goes on it."""
+    if document.created_by != actor:
+        return f"archived by {document.created_by}, not by the sender"
+    elsewhere = session.scalar(select(Handover.reference).join(HandoverItem).where(
+        HandoverItem.document_id == document.id))
+    if elsewhere is not None:
+        return f"already handed over on {elsewhere}"
+    return None
+
+
 def add_documents(session: Session, *, handover_id: int, documents: list[str], actor: str,
                   scope: AccessScope | None = None) -> Handover:
     """Add records ``actor`` uploaded to their open handover; a record beyond

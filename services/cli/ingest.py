@@ -23,6 +23,7 @@ from shared.domain.errors import (
     InvalidInput,
     StorageUnavailable,
 )
+from shared.domain.handover import description as handover_description
 from shared.domain.permissions import Action
 from services.cli.common import (
     Progress,
@@ -47,9 +48,11 @@ class Summary:
     skipped: list[dict] = field(default_factory=list)
     refused: list[dict] = field(default_factory=list)
     handover: dict | None = None
+    handover_asked: bool = False
 
     def as_dict(self) -> dict:
-        return {"handover": self.handover, "archived": len(self.archived), "skipped": len(self.skipped),
+        return {"handover": self.handover, "handover_asked": self.handover_asked,
+                "archived": len(self.archived), "skipped": len(self.skipped),
                 "refused": len(self.refused), "archived_items": self.archived,
                 "skipped_items": self.skipped, "refused_items": self.refused}
 
@@ -76,19 +79,17 @@ def ingest(state: State, folder: Path, manifest: Path, handover: str | None, dep
     with ctx.uow() as uow:
         actor = acting(uow.session, actor, Action.DOCUMENT_UPLOAD)
         viewer = viewer_of(uow.session, actor, ctx.today())
-    handover_id = None
     if handover is not None:
-        with ctx.transaction() as session:
-            handover_id = handovers.create(session, description_text=handover,
-                                           department=department, actor=actor).id
+        handover_description(handover)  # a bad one stops the run before anything is archived
     summary = Summary()
     bar = Progress(len(rows), label="archiving",
                    enabled=sys.stderr.isatty() if progress is None else progress)
     for line, row in rows:
         _ingest_row(ctx, folder, line, row, actor, viewer, summary)
         bar.step(row.get("path", "") if isinstance(row, dict) else "")
-    if handover_id is not None:
-        summary.handover = _hand_over(ctx, handover_id, rows, summary, actor)
+    if handover is not None:
+        summary.handover_asked = True
+        summary.handover = _hand_over(ctx, handover, department, rows, summary, actor)
     emit(state, summary.as_dict(), _human)
     if summary.refused:
         sys.exit(1)
@@ -164,21 +165,36 @@ def _ingest_row(ctx: Container, folder: Path, line: int, row: dict[str, str] | s
                                 "message": f"{where['path']}: {exc.strerror or exc}"})
 
 
-def _hand_over(ctx: Container, handover_id: int, rows: list[tuple[int, dict[str, str] | str]],
-               summary: Summary, actor: str) -> dict:
-    """The handover list: each archived record and each refusal with its reason; submitted."""
+def _hand_over(ctx: Container, description: str, department: str | None,
+               rows: list[tuple[int, dict[str, str] | str]], summary: Summary, actor: str
+               ) -> dict | None:
+    """The handover list, submitted: each record archived now, each one an
+    earlier run of the batch archived (unless another list holds it), each
+    refusal with its reason. None when there is nothing to hand over."""
     secrecy = {line: _secrecy(row) for line, row in rows}
     with ctx.transaction() as session:
-        found = handovers.get_handover(session, handover_id)
-        for item in summary.archived:
-            handovers.record_archived(session, found, get_document(session, item["id"]))
+        documents = [get_document(session, item["id"]) for item in summary.archived]
+        for item in summary.skipped:
+            if "document" in item:
+                earlier = get_document(session, item["document"])
+                why = handovers.held_back(session, earlier, actor=actor)
+                item["handed_over"] = why is None
+                if why:
+                    item["not_handed_over"] = why
+                else:
+                    documents.append(earlier)
+        if not documents and not summary.refused:
+            return None
+        found = handovers.create(session, description_text=description, department=department,
+                                 actor=actor)
+        for document in documents:
+            handovers.record_archived(session, found, document)
         for item in summary.refused:
-            handovers.record_refusal(session, handover_id=handover_id,
+            handovers.record_refusal(session, handover_id=found.id,
                                      filename=item["path"] or f"line {item['line']}",
                                      code=item["code"], message=item["message"],
                                      secrecy=secrecy.get(item["line"]), actor=actor)
-        if found.items:
-            handovers.submit(session, handover_id=handover_id, actor=actor)
+        handovers.submit(session, handover_id=found.id, actor=actor)
         return {"id": found.id, "reference": found.reference, "status": found.status}
 
 
@@ -219,8 +235,15 @@ def _meta(row: dict[str, str]) -> NewDocument:
 def _human(data: dict) -> str:
     lines = [f"handover {data['handover']['reference']}: {data['handover']['status']}"] \
         if data.get("handover") else []
+    if data["handover"] is None and data["handover_asked"]:
+        lines.append("nothing to hand over: no record or refusal is new to a handover list")
     lines += [f"archived {data['archived']}, skipped {data['skipped']} (already archived), "
              f"refused {data['refused']}"]
     for item in data["refused_items"]:
         lines.append(f"  refused line {item['line']} {item['path']}: {item['message']} ({item['code']})")
+    for item in data["skipped_items"]:
+        if item.get("not_handed_over"):
+            lines.append(f"  skipped line {item['line']} {item['path']}: already archived as "
+                         f"{item.get('archive_number', '?')}, not on this handover: "
+                         f"{item['not_handed_over']}")
     return "\n".join(lines)

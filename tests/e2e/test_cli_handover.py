@@ -70,3 +70,35 @@ def test_the_pdf_carries_its_chinese_text(container: Container, tmp_path: Path) 
     assert run(container, "handovers", "pdf", handover, "--output", str(output)).returncode == 0
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(output.read_bytes())).pages)
     assert "移交清单" in text and "租赁合同 0" in text and "空白.pdf" in text
+
+
+def test_a_resumed_handover_lists_what_the_interrupted_run_archived(
+        container: Container, tmp_path: Path) -> None:
+    """The first run archived one file and stopped; the batch is then handed
+    over: the list holds both records, the earlier one too, and a record already
+    on another list stays off this one, saying why."""
+    run(container, "customers", "add", "C001", "鹭洲贸易")
+    assert run(container, "users", "add", "clerk1", "--role", "clerk", "--clearance", "1",
+               "--password-stdin", stdin=PASSWORD).returncode == 0
+    folder = tmp_path / "batch"
+    rows = scans(folder, 2)
+    first = run(container, "--json", "ingest", str(folder), "--manifest",
+                str(write_manifest(tmp_path / "one.csv", rows[:1])), "--as", "clerk1")
+    assert json.loads(first.stdout)["archived"] == 1, first.stderr
+    resumed = run(container, "--json", "ingest", str(folder), "--manifest",
+                  str(write_manifest(tmp_path / "all.csv", rows)), "--handover", "销售部合同",
+                  "--as", "clerk1")
+    summary = json.loads(resumed.stdout)
+    assert (summary["archived"], summary["skipped"]) == (1, 1), resumed.stderr
+    assert summary["skipped_items"][0]["handed_over"] is True
+    shown = json.loads(run(container, "--json", "handovers", "show",
+                           str(summary["handover"]["id"])).stdout)
+    assert sorted(i["title"] for i in shown["items"]) == ["租赁合同 0", "租赁合同 1"]
+
+    again = run(container, "ingest", str(folder), "--manifest", str(tmp_path / "all.csv"),
+                "--handover", "重复移交", "--as", "clerk1")
+    reference = summary["handover"]["reference"]
+    assert f"not on this handover: already handed over on {reference}" in again.stdout, again.stderr
+    assert "nothing to hand over" in again.stdout
+    listed = json.loads(run(container, "--json", "handovers", "list").stdout)
+    assert [h["reference"] for h in listed] == [reference]  # no empty list left behind
