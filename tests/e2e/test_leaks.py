@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from shared.db.models import Job
 from shared.domain.access import masks_personal
@@ -98,6 +99,7 @@ class World:
     draft_list: int
     document_hold: int
     probe: bytes  # a file never archived, offered as a new version
+    handovers: tuple[int, ...]  # submitted handover lists
 
 
 def upload(client: httpx.Client, folder: Path, seed: int, seeded: Seeded) -> dict[str, Any]:
@@ -165,11 +167,28 @@ def seed(archive: Archive, url: str, folder: Path) -> World:
         client.close()
     probe = samples.make_pdf(folder, seed=99, name="probe.pdf").read_bytes()
     return World(url, ids, {k: d["archive_number"] for k, d in made.items()}, executed, draft, hold,
-                 probe)
+                 probe, hand_over(url, ids))
+
+
+def hand_over(url: str, ids: dict[str, str]) -> tuple[int, ...]:
+    """Two handover lists by arch1, submitted: one of a level-1 and a level-3
+    record, one of a level-2 record alone (hidden whole below clearance 2)."""
+    arch = login(url, "arch1")
+    made = []
+    for keys in (("leakone", "openthree"), ("leaktwo",)):
+        created = ok(arch.post("/api/v1/handovers", json={"description": "移交", "department": "销售部"}),
+                     201)["id"]
+        ok(arch.post(f"/api/v1/handovers/{created}/items", json={"documents": [ids[k] for k in keys]}))
+        ok(arch.post(f"/api/v1/handovers/{created}/submit"))
+        made.append(created)
+    arch.close()
+    return tuple(made)
 
 
 def text_of(answer: httpx.Response) -> str:
     """Everything a person could read in the answer, spreadsheets unpacked."""
+    if answer.content.startswith(b"%PDF"):  # a handover list: its text is compressed in the file
+        return "".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.content)).pages)
     if answer.content[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(answer.content)) as book:
             return "".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
@@ -202,6 +221,8 @@ def reads(world: World) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/metrics", {}),
         ("GET", "/api/v1/handovers", {}), ("GET", "/api/v1/handovers", {"status": "submitted"}),
     ]
+    calls += [("GET", f"/api/v1/handovers/{h}{tail}", {}) for h in world.handovers
+              for tail in ("", "/pdf")]
     calls += [("GET", "/api/v1/stats", {"format": f}) for f in ("json", "csv", "xlsx")]
     calls += [("GET", "/api/v1/completeness", {"format": f}) for f in ("json", "csv", "xlsx")]
     calls += [("GET", "/api/v1/customers/C001/completeness", {}),
@@ -220,8 +241,11 @@ def named(world: World, key: str) -> list[tuple[str, str, dict[str, Any]]]:
     document_id = world.ids[key]
     calls: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", f"/api/v1/documents/{document_id}{suffix}", {})
-        for suffix in ("", "/content", "/content?download=true", "/preview", "/download-url")]
+        for suffix in ("", "/content", "/content?download=true", "/preview", "/download-url",
+                       "/history")]
     calls += [
+        ("PATCH", f"/api/v1/documents/{document_id}", {"json": {"reason": "试探", "title": "试探"}}),
+        ("POST", f"/api/v1/documents/{document_id}/confirm", {}),
         ("GET", "/api/v1/audit", {"document": document_id}),
         ("POST", f"/api/v1/documents/{document_id}/retention",
          {"json": {"term": "long", "years": 30, "reason": "试探"}}),

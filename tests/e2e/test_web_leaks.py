@@ -25,7 +25,7 @@ from shared.db.models import AccessRequest, DestructionList, Handover, Hold, Job
 from shared.domain.permissions import Action, allows
 from services.api.web.render import WebRoute
 from services.composition import Archive, build_archive
-from tests.conftest import LiveServer, login, make_user
+from tests.conftest import LiveServer, make_user
 from tests.e2e.test_leaks import (
     DOCUMENTS,
     MISSING_ID,
@@ -34,7 +34,6 @@ from tests.e2e.test_leaks import (
     World,
     forbidden,
     leaks,
-    ok,
     seed,
 )
 from tests.e2e.test_web_security import _routes, signed_in
@@ -62,19 +61,6 @@ def values(archive: Archive, world: World) -> dict[str, list[str]]:
             "job": jobs, "handover": handovers, "code": ["C001", "C002"], "customer": ["C001", "C002"],
             "certificate": lists, "user": ["arch1", "staff1"], "username": ["arch1", "staff1"],
             "language": ["zh", "en"]}
-
-
-def hand_over(url: str, world: World) -> None:
-    """Two handover lists by arch1, submitted: one of a level-1 and a level-3
-    record, one of a level-2 record alone (hidden whole below clearance 2)."""
-    arch = login(url, "arch1")
-    for keys in (("leakone", "openthree"), ("leaktwo",)):
-        created = ok(arch.post("/api/v1/handovers", json={"description": "移交", "department": "销售部"}),
-                     201)["id"]
-        ok(arch.post(f"/api/v1/handovers/{created}/items",
-                     json={"documents": [world.ids[k] for k in keys]}))
-        ok(arch.post(f"/api/v1/handovers/{created}/submit"))
-    arch.close()
 
 
 def pdf_leaks(answer: httpx.Response, banned: dict[str, str]) -> list[tuple[str, str]]:
@@ -109,7 +95,6 @@ def test_no_page_shows_any_role_a_document_beyond_its_clearance(
         deployment: Archive, tmp_path: Path) -> None:
     with LiveServer(deployment) as url:
         world = seed(deployment, url, tmp_path)
-        hand_over(url, world)
         from services.api.app import create_app
 
         app = create_app(deployment.settings, archive=deployment)
