@@ -28,7 +28,7 @@ from shared.db.models import (
     DocumentChange,
     SupersededArchiveNumber,
 )
-from shared.disposition import certificate_of
+from shared.disposition import refuse_destroyed
 from shared.documents import find_visible
 from shared.domain.access import AccessScope
 from shared.domain.archive_number import ArchiveSeries, format_archive_number
@@ -46,9 +46,8 @@ from shared.domain.corrections import (
     stored,
 )
 from shared.domain.disposition import OPEN_STATES
-from shared.domain.errors import Gone
 from shared.domain.metadata import NewDocument
-from shared.domain.model import DOCUMENT_TYPE_CODES, DocumentStatus
+from shared.domain.model import DOCUMENT_TYPE_CODES
 from shared.domain.retention import Term
 from shared.jobs.queue import INDEX, enqueue
 from shared.protection import enqueue_protect
@@ -159,11 +158,7 @@ def _editable(session: Session, document_id: str, scope: AccessScope | None) -> 
     # the row alone (FOR UPDATE cannot reach the customer's outer join), then its values now
     session.execute(select(Document.id).where(Document.id == document_id).with_for_update())
     session.refresh(document)
-    if document.status == DocumentStatus.DESTROYED:
-        certificate = certificate_of(session, document_id)
-        raise Gone(f"{document.archive_number} was destroyed",
-                   detail={"certificate": certificate.reference if certificate else None,
-                           "archive_number": document.archive_number})
+    refuse_destroyed(session, document)
     return document
 
 

@@ -36,7 +36,7 @@ from shared.domain.disposition import (
     refuse_approver,
     refuse_supervisor,
 )
-from shared.domain.errors import Conflict, DanganError, InvalidInput, NotFound
+from shared.domain.errors import Conflict, DanganError, Gone, InvalidInput, NotFound
 from shared.domain.keys import preview_key
 from shared.domain.model import DocumentStatus
 from shared.domain.retention import extend, why_not_destroyed
@@ -354,3 +354,12 @@ def certificates(session: Session, *, list_id: int, scope: AccessScope | None = 
 def certificate_of(session: Session, document_id: str) -> DestructionCertificate | None:
     return session.scalar(select(DestructionCertificate).where(
         DestructionCertificate.document_id == document_id))
+
+
+def refuse_destroyed(session: Session, document: Document) -> None:
+    """A destroyed record answers Gone, naming its destruction certificate."""
+    if document.status == DocumentStatus.DESTROYED:
+        certificate = certificate_of(session, document.id)
+        raise Gone(f"{document.archive_number} was destroyed",
+                   detail={"certificate": certificate.reference if certificate else None,
+                           "archive_number": document.archive_number})

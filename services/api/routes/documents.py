@@ -14,12 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from shared import access, audit, corrections
 from shared.bootstrap import Container
 from shared.db.models import Document
-from shared.disposition import certificate_of
+from shared.disposition import refuse_destroyed
 from shared.documents import DocumentFilter, find_visible, get_version, list_documents
 from shared.domain.access import AccessScope
 from shared.domain.corrections import Editor
-from shared.domain.errors import Gone, InvalidInput, NotFound, Unsupported
-from shared.domain.model import DocumentStatus
+from shared.domain.errors import InvalidInput, NotFound, Unsupported
 from services.api import viewer
 from services.api.correction_schemas import ChangeOut, CorrectedDocumentOut, CorrectionIn, HistoryOut
 from services.api.deps import ContainerDep, Principal, Reader, Uploader
@@ -218,11 +217,7 @@ def _openable(ctx: Container, session: Session, document_id: str, user: Principa
     """A readable document whose bytes still exist; a destroyed one answers 410
     with its certificate's reference."""
     document = _visible(ctx, session, document_id, user)
-    if document.status == DocumentStatus.DESTROYED:
-        certificate = certificate_of(session, document_id)
-        raise Gone(f"{document.archive_number} was destroyed",
-                   detail={"certificate": certificate.reference if certificate else None,
-                           "archive_number": document.archive_number})
+    refuse_destroyed(session, document)
     return document
 
 
