@@ -13,6 +13,7 @@ from shared import audit
 from shared.db.models import Customer, CustomerRevision, Document
 from shared.domain import profile
 from shared.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from shared.domain.metadata import check_reason
 from shared.domain.model import CustomerStatus, DocumentStatus
 from shared.domain.retention import Trigger
 from shared.jobs.queue import INDEX, enqueue
@@ -81,7 +82,7 @@ def update_profile(session: Session, *, code: str, values: Mapping[str, Any], re
                    actor: str) -> Customer:
     """Change some fields of a customer's profile (the code stays): a new dated
     entry in its history with who and why; the earlier ones stay as they were."""
-    reason = profile.check_reason(reason)
+    reason = check_reason(reason)
     customer = get_customer(session, code)
     before = profile_of(customer)
     after = profile.apply(before, values)

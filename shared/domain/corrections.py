@@ -14,17 +14,15 @@ from datetime import date
 from typing import Any
 
 from shared.domain.errors import Conflict, InvalidInput, PermissionDenied
-from shared.domain.metadata import UPLOAD_FIELDS, NewDocument, UploadField
+from shared.domain.metadata import UPLOAD_FIELDS, NewDocument, UploadField, check_reason
 from shared.domain.model import Role
 from shared.domain.permissions import may_see
 
 CORRECTABLE = ("title", "document_date", "type", "tags", "location", "custom_fields", "secrecy",
                "valid_until")
 RETENTION_INPUTS = frozenset({"document_date", "type"})  # what retain_until is computed from
-REASON_LIMIT = 500
 EDITORS = frozenset({Role.CLERK, Role.ARCHIVIST})
 _SPECS: dict[str, UploadField] = {spec.name: spec for spec in UPLOAD_FIELDS if spec.name in CORRECTABLE}
-_REASON = UploadField("reason", "why the description changes", limit=REASON_LIMIT)
 # what JSON null means for each field: cleared, or the empty value its rule refuses
 _NULL: dict[str, Any] = {"title": "", "tags": [], "custom_fields": {}}
 
@@ -91,14 +89,6 @@ def check_may_confirm(editor: Editor | None, *, secrecy: int, confirmed: bool) -
         raise Conflict("this record's description is already confirmed", code="already_confirmed")
 
 
-def check_reason(reason: Any) -> str:
-    """Why the description changes: required, one line of 1–REASON_LIMIT characters."""
-    if not isinstance(reason, str) or not reason.strip():
-        raise _refused("a correction needs a reason", code="reason_required")
-    _REASON.check(reason.strip(), today=date.max)
-    return reason.strip()
-
-
 def read_correction(body: Mapping[str, Any]) -> Correction:
     """A correction from JSON (or from the command line's text): a name not in
     ``CORRECTABLE`` is refused, as an upload refuses a field it does not know."""
@@ -106,7 +96,7 @@ def read_correction(body: Mapping[str, Any]) -> Correction:
     if unknown:
         raise _refused(f"unknown fields: {', '.join(sorted(unknown))}",
                        allowed=sorted({*CORRECTABLE, "reason"}))
-    reason = check_reason(body.get("reason"))
+    reason = check_reason(body.get("reason"), of="a correction")
     return Correction(reason, {name: _typed(_SPECS[name], body[name])
                                for name in CORRECTABLE if name in body})
 

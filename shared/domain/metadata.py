@@ -39,6 +39,18 @@ def plain_text(name: str, value: str, *, limit: int | None = None) -> None:
         raise refused(f"{name} is over {limit} characters", field=name, limit=limit)
 
 
+REASON_LIMIT = 500  # the reason of a correction or of a profile's change
+
+
+def check_reason(reason: Any, *, of: str = "a change") -> str:
+    """Why a description or a profile changes: required, one line of at most
+    REASON_LIMIT characters."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise refused(f"{of} needs a reason", code="reason_required")
+    plain_text("reason", reason.strip(), limit=REASON_LIMIT)
+    return reason.strip()
+
+
 @dataclass(frozen=True)
 class UploadField:
     """One field of an upload, both a form field and a manifest column. As it is

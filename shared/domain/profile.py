@@ -18,7 +18,6 @@ from shared.domain.identifiers import check_credit_code, check_id_number, mask_i
 from shared.domain.metadata import JsonObjectField, plain_text, refused
 from shared.domain.model import CustomerGrade, CustomerKind
 
-REASON_LIMIT = 500
 CONTACT_LIMIT = 20  # contacts per customer
 CREDIT_LIMIT_MAX = Decimal("1e15")  # yuan
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{2,30}(?:(?:ext\.?|x|转)[0-9]{1,6})?$")
@@ -55,15 +54,6 @@ class Contact:
 
     def as_dict(self) -> dict[str, str | None]:
         return {"name": self.name, "role": self.role, "phone": self.phone, "email": self.email}
-
-
-def check_reason(reason: str | None) -> str:
-    """Why a profile changed: required, one line of at most REASON_LIMIT characters."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise refused("a change needs a reason", code="reason_required")
-    plain_text("reason", reason, limit=REASON_LIMIT)
-    return reason
 
 
 def normalised(field: str, value: Any) -> Any:
