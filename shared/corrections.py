@@ -151,9 +151,16 @@ def on_open_list(session: Session, document_id: str) -> bool:
                DestructionList.status.in_([s.value for s in OPEN_STATES]))) != 0
 
 
+def find_editable(session: Session, document_id: str, scope: AccessScope | None) -> Document:
+    """The record: 404 exactly as GET when the caller may not see it, 410 with
+    its certificate once destroyed."""
+    document = find_visible(session, document_id, scope)
+    refuse_destroyed(session, document)
+    return document
+
+
 def _editable(session: Session, document_id: str, scope: AccessScope | None) -> Document:
-    """The record, locked for this transaction: 404 exactly as GET when the
-    caller may not see it, 410 with its certificate once destroyed."""
+    """The record, locked for this transaction (as find_editable answers)."""
     document = find_visible(session, document_id, scope)
     # the row alone (FOR UPDATE cannot reach the customer's outer join), then its values now
     session.execute(select(Document.id).where(Document.id == document_id).with_for_update())

@@ -15,6 +15,7 @@ from services.api.web.routes import (
     auth,
     check,
     completeness,
+    corrections,
     customers,
     documents,
     expiring,
@@ -29,8 +30,8 @@ from services.api.web.routes import (
 )
 
 STATIC = Path(__file__).parent / "static"
-AREAS = (auth, home, upload, documents, customers, search, retention, access, stats, completeness,
-         expiring, handovers, jobs, check, users)
+AREAS = (auth, home, upload, documents, corrections, customers, search, retention, access, stats,
+         completeness, expiring, handovers, jobs, check, users)
 
 
 def install(app: FastAPI) -> None:

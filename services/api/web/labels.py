@@ -28,6 +28,14 @@ LABELS: dict[str, dict[str, str]] = {
     "grade": {"A": N_("A (important)"), "B": N_("B (ordinary)"), "C": N_("C (occasional)")},
     "customer_status": {"active": N_("Active"), "closed": N_("Closed")},
     "classification": {"core": N_("Core customer"), "ordinary": N_("Ordinary customer")},
+    # a record's description, as its corrections name what changed
+    "document_field": {
+        "title": N_("Title"), "document_date": N_("Document date"), "type": N_("Record type"),
+        "tags": N_("Tags"), "location": N_("Location (box/shelf)"),
+        "custom_fields": N_("Other fields"), "secrecy": N_("Secrecy level"),
+        "valid_until": N_("Valid until"), "archive_number": N_("Archive number"),
+        "retain_until": N_("Retain until"),
+    },
     # a customer's profile, as its history names what changed
     "profile_field": {
         "name": N_("Customer name"), "kind": N_("Customer kind"), "grade": N_("Customer grade"),

@@ -5,6 +5,7 @@ the caller is a 404 exactly like a missing one; content, preview and download
 are the API's own handlers, so each is audited as the API audits it."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,12 +13,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from shared import audit, retention
+from shared import audit, corrections, retention
 from shared.bootstrap import Container
 from shared.db.models import Document, Hold
 from shared.disposition import certificate_of
 from shared.documents import find_visible
 from shared.domain.access import AccessScope
+from shared.domain.corrections import Editor, check_may_confirm, check_may_correct
 from shared.domain.errors import DanganError, NotFound
 from shared.domain.model import DocumentStatus
 from shared.domain.permissions import Action, allows
@@ -73,6 +75,7 @@ def _page(request: Request, ctx: Container, user: Principal, document_id: str, *
         return render(
             request, "document.html", user=user, document=document, latest=latest,
             destroyed=destroyed, certificate=certificate.reference if certificate else None,
+            corrections=_corrections(session, user, document, scope),
             holds=_holds(session, user, document, scope), events=_events(session, user, document, scope),
             version_error=version_error, action_name=lambda action: _action_name(request, action),
             status=status_for(version_error) if version_error else 200)
@@ -83,6 +86,29 @@ def missing(request: Request, user: Principal, document_id: str, exc: DanganErro
     exist; the access request it offers is accepted alike for both."""
     return render(request, "documents/missing.html", user=user, error=exc,
                   document_id=document_id, status=404)
+
+
+def _corrections(session: Session, user: Principal, document: Document, scope: AccessScope
+                 ) -> dict[str, Any]:
+    """The record's corrections (著录修改) and what the caller may do about them."""
+    editor = Editor(username=user.username, role=user.role, clearance=user.clearance)
+    live = document.status != DocumentStatus.DESTROYED and allows(user.role, Action.DOCUMENT_UPLOAD)
+    confirmed = document.confirmed_at is not None
+    return {"changes": corrections.history(session, document_id=document.id, scope=scope),
+            "superseded": corrections.superseded_numbers(session, document.id),
+            "may_correct": live and _allowed(lambda: check_may_correct(
+                editor, created_by=document.created_by, confirmed=confirmed,
+                secrecy=document.secrecy)),
+            "may_confirm": live and _allowed(lambda: check_may_confirm(
+                editor, secrecy=document.secrecy, confirmed=confirmed))}
+
+
+def _allowed(check: Callable[[], None]) -> bool:
+    try:
+        check()
+    except DanganError:
+        return False
+    return True
 
 
 def _holds(session: Session, user: Principal, document: Document, scope: AccessScope) -> list[Hold]:
