@@ -11,10 +11,12 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date, time
+from typing import Any
 
-from shared import audit_anchor, retention
+from shared import audit, audit_anchor, retention
 from shared.audit import Anchor
 from shared.bootstrap import Container, build
+from shared.completeness import expiry_gauges
 from shared.config import Settings
 from shared.jobs import EXTRACT, INDEX
 from shared.jobs.runner import Crew, Handler, Worker
@@ -100,16 +102,27 @@ class Archive:
         return crew
 
     def start_daily_sweep(self, stop: threading.Event) -> threading.Thread:
-        """The retention sweep once a day at DANGAN_SWEEP_AT, as of the clock's today."""
-        core = self.core
-
-        def task(today: date) -> None:
-            with core.transaction() as session:
-                flagged = retention.sweep(session, as_of=today, today=today, actor="scheduler")
-            logging.getLogger("dangan.sweep").info("daily sweep flagged %s documents", flagged)
-
+        """The daily work (:meth:`daily`) at DANGAN_SWEEP_AT, as of the clock's today."""
         hour, minute = map(int, self.settings.sweep_at.split(":"))
-        return run_daily(time(hour, minute), task, stop, today=core.today)
+        return run_daily(time(hour, minute), self.daily, stop, today=self.core.today)
+
+    def daily(self, today: date) -> dict[str, Any]:
+        """The retention sweep, then the expiry reminder (到期提醒): what expires
+        within 30/60/90 days or has expired, and the customers to re-investigate,
+        counted into the audit trail and the log (the lists: GET /api/v1/expiring)."""
+        core = self.core
+        with core.transaction() as session:
+            flagged = retention.sweep(session, as_of=today, today=today, actor="scheduler")
+        logging.getLogger("dangan.sweep").info("daily sweep flagged %s documents", flagged)
+        with core.transaction() as session:
+            windows, reinvestigate = expiry_gauges(session, checklist=core.checklist, today=today)
+            audit.record(session, actor="scheduler", action="expiry.remind",
+                         details={"as_of": today.isoformat(), "expiring": windows,
+                                  "reinvestigate": reinvestigate})
+        logging.getLogger("dangan.expiry").info(
+            "expiry reminder: %s expired, %s within 30 days, %s customers to re-investigate",
+            windows["expired"], windows["30"], reinvestigate)
+        return {"flagged": flagged, "expiring": windows, "reinvestigate": reinvestigate}
 
     def start_audit_anchoring(self, stop: threading.Event) -> threading.Thread | None:
         """The audit trail's head anchored outside the database every

@@ -18,7 +18,7 @@ def seconds_until(at: time, now: datetime) -> float:
     return (target - now).total_seconds()
 
 
-def run_daily(at: time, task: Callable[[date], None], stop: threading.Event, *,
+def run_daily(at: time, task: Callable[[date], object], stop: threading.Event, *,
               today: Callable[[], date]) -> threading.Thread:
     """``task(today())`` every day at ``at`` (local time) until ``stop`` is set;
     ``today`` is the deployment's clock."""

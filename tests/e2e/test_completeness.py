@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 
 from shared.bootstrap import Container
 from shared.domain.validity import add_months
+from services.composition import Archive
 from tests import samples
 from tests.e2e.test_cli import DANGAN, env_for
 from tests.e2e.test_stats import upload
@@ -61,6 +62,21 @@ def test_a_credit_report_13_months_old_has_expired_and_flags_its_customer(
     metrics = archivist.get("/metrics").text
     assert 'dangan_documents_expiring{window="expired"} 1.0' in metrics
     assert "dangan_customers_reinvestigate 1.0" in metrics
+
+
+def test_the_daily_work_counts_what_expires_into_the_audit_trail(
+        clerk: httpx.Client, archivist: httpx.Client, customer: str, archive: Archive,
+        tmp_path: Path) -> None:
+    upload(clerk, samples.make_pdf(tmp_path, seed=1), type="credit_report", customer=customer,
+           document_date=add_months(date.today(), -13).isoformat())
+    upload(clerk, samples.make_pdf(tmp_path, seed=2), type="business_licence", customer=customer,
+           valid_until=(date.today() + timedelta(days=45)).isoformat())
+    done = archive.daily(date.today())
+    assert done["expiring"] == {"30": 0, "60": 1, "90": 1, "expired": 1}
+    assert done["reinvestigate"] == 1
+    events = archivist.get("/api/v1/audit", params={"action": "expiry.remind"}).json()["items"]
+    assert [(e["actor"], e["details"]["expiring"]["expired"], e["details"]["reinvestigate"])
+            for e in events] == [("scheduler", 1, 1)]
 
 
 def test_a_credit_report_2_months_old_is_current(
