@@ -171,7 +171,7 @@ ERRORS: dict[str, str | tuple[str, ...]] = {
     "reindex_needed": N_("The search index must be rebuilt (dangan reindex) before searching."),
     "request_too_large": N_("The upload is over the size limit."),
     "search_unavailable": N_("Search is unavailable at the moment. Try again shortly."),
-    "secrecy_above_clearance": N_("You cannot archive a record at a secrecy level above your own clearance."),
+    "secrecy_above_clearance": N_("A record cannot be given a secrecy level above your own clearance."),
     "storage_unavailable": N_("The object store is unavailable at the moment. Try again shortly."),
     "supervisor_conflict": N_("The supervisor must be neither the executor nor the approver."),
     "too_costly_to_read": N_("The file takes more time or memory to read than a file may."),
