@@ -6,6 +6,7 @@ locked account or address before anything is hashed, ``password_matches``
 is the hash, ``conclude_login`` counts a failure or issues the token."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -36,8 +37,14 @@ from shared.domain.throttle import Failures, LoginThrottle, ThrottleRule, retry_
 # then takes one core, so the login lane's threads (DANGAN_LOGIN_HASH_WORKERS)
 # bound what hashing can take of the machine; hashes made with other lanes still verify
 _hasher = PasswordHasher(parallelism=1)
-# verifying against this keeps the time of a login for an unknown user the same
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of a login for an unknown user the
+    same; made at first use, not at import (it costs a hash: ~0.3 s a process)."""
+    return _hasher.hash("not a password of anyone")
+
 MIN_PASSWORD = 8
 
 
@@ -125,7 +132,7 @@ def check_throttle(session: Session, *, attempt: LoginAttempt, throttle: LoginTh
 def stored_hash(session: Session, username: str) -> str:
     """The hash a login is checked against; a stand-in one for an unknown user."""
     user = session.scalar(select(User).where(User.username == username))
-    return user.password_hash if user else _DUMMY_HASH
+    return user.password_hash if user else _dummy_hash()
 
 
 def password_matches(password_hash: str, password: str) -> bool:
